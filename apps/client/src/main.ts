@@ -1,0 +1,1 @@
+console.log("usage: lr-client [--port <port>] [--host <host>]");

@@ -1,0 +1,1 @@
+console.log("usage: lr-server [--port <port>] [--host <host>]");
