@@ -1,1 +1,39 @@
-export {};
+/**
+ * Worker-thread entry of `@lr/reactor`'s thread pool (loaded by piscina from `dist/worker.js`).
+ * Imports the job's module, calls the named export and returns a serialisable outcome, so that a
+ * thrown error keeps its name, message, code and stack across the thread boundary.
+ */
+
+/** The message a job sends to a worker. */
+export interface WorkerTask {
+  readonly module: string;
+  readonly exportName: string;
+  readonly args: readonly unknown[];
+}
+
+/** The serialisable outcome of a job. */
+export type WorkerOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: { name: string; message: string; stack?: string; code?: unknown } };
+
+/** Runs one task. */
+export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> {
+  try {
+    const mod = (await import(task.module)) as Record<string, unknown>;
+    const fn = mod[task.exportName];
+    if (typeof fn !== "function") {
+      throw new TypeError(`Export ${JSON.stringify(task.exportName)} of ${task.module} is not a function.`);
+    }
+    const value: unknown = await (fn as (...args: unknown[]) => unknown)(...task.args);
+    return { ok: true, value };
+  } catch (error) {
+    if (error instanceof Error) {
+      const code = (error as { code?: unknown }).code;
+      return {
+        ok: false,
+        error: { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}), ...(code !== undefined ? { code } : {}) },
+      };
+    }
+    return { ok: false, error: { name: "Error", message: String(error) } };
+  }
+}
