@@ -17,10 +17,12 @@ if (files.length === 0) {
   console.log(`no benchmarks in ${dir}`);
   process.exit(0);
 }
+// Resolve tsx from here (the workspace root has it) so any cwd works.
+const tsx = import.meta.resolve("tsx");
 let failed = 0;
 for (const f of files) {
   console.log(`\n# ${f}`);
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(dir, f)], {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", tsx, join(dir, f)], {
     stdio: "inherit",
   });
   if (r.status !== 0) failed++;
