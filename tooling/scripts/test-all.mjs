@@ -23,6 +23,7 @@ const turbo = spawnSync(
     "build",
     "typecheck",
     "lint",
+    "//#lint:root",
     "test",
     "--continue",
     ...process.argv.slice(2),
