@@ -36,12 +36,15 @@ async function sh(cmd: string, args: string[], cwd: string, timeout = 60_000) {
   }
 }
 
-// npm/pnpm put npm_config_* variables in the environment of scripts; the
-// consumer must behave like a fresh shell, not like a workspace script.
+// pnpm puts its own npm_* variables in the environment of scripts; the
+// consumer must behave like a fresh shell, not like a workspace script. Only
+// the network settings (registry, certificates, proxies, cache) are kept.
+const KEEP =
+  /^npm_config_(registry|cafile|ca|cert|key|strict_ssl|proxy|https_proxy|noproxy|cache)$/i;
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_|NODE_OPTIONS$|VITEST|TURBO_)/i.test(k)) env[k] = v;
+    if (KEEP.test(k) || !/^(npm_|pnpm_|NODE_OPTIONS$|VITEST|TURBO_)/i.test(k)) env[k] = v;
   }
   return env;
 }
