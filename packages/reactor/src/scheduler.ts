@@ -56,7 +56,9 @@ class ScheduledCall implements DelayedCall {
 
   delay(delayMs: number): void {
     this.#check();
-    this.#owner.move(this, this.time + checkDelay(delayMs));
+    // Unlike callLater/reset, a shift may be negative (Twisted's delay() moves the call earlier).
+    if (typeof delayMs !== "number" || Number.isNaN(delayMs)) checkDelay(delayMs);
+    this.#owner.move(this, this.time + delayMs);
   }
 
   toString(): string {
