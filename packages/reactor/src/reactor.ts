@@ -466,8 +466,27 @@ export class Reactor implements ReactorLike {
   runInThread<T = unknown>(job: ThreadJob): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queued: QueuedJob = { job, resolve: resolve as (v: unknown) => void, reject };
-      if (this.#acceptingJobs) this.#submit(queued);
-      else this.#queuedJobs.push(queued);
+      if (this.#acceptingJobs) {
+        this.#submit(queued);
+        return;
+      }
+      // Waiting for run(): an abort must be honoured now, not at the next run.
+      const signal = job.signal;
+      if (signal?.aborted) {
+        reject(new JobCancelledError("The thread job was cancelled before it started.", { cause: signal.reason }));
+        return;
+      }
+      this.#queuedJobs.push(queued);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const i = this.#queuedJobs.indexOf(queued);
+          if (i < 0) return; // already submitted: the pool handles the abort
+          this.#queuedJobs.splice(i, 1);
+          reject(new JobCancelledError("The thread job was cancelled by its AbortSignal.", { cause: signal.reason }));
+        },
+        { once: true },
+      );
     });
   }
 
