@@ -24,8 +24,19 @@ export function moduleHref(module: string | URL): string {
   return pathToFileURL(resolvePath(module)).href;
 }
 
+// Built-in error classes are rebuilt as themselves, so `instanceof TypeError` still works after the
+// trip through structured clone; anything else becomes an Error carrying the original name.
+const builtinErrors: Record<string, ErrorConstructor> = {
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
 function rebuildError(e: { name: string; message: string; stack?: string; code?: unknown }): Error {
-  const error = new Error(e.message);
+  const error = new (builtinErrors[e.name] ?? Error)(e.message);
   error.name = e.name;
   if (e.stack !== undefined) error.stack = e.stack;
   if (e.code !== undefined) (error as Error & { code?: unknown }).code = e.code;
@@ -67,7 +78,10 @@ export class ThreadPool {
 
   /** Runs a job; rejects with the worker's error (name, message, stack kept) or `JobCancelledError`. */
   async run<T>(job: ThreadJob): Promise<T> {
-    if (job.signal?.aborted) throw new JobCancelledError("The thread job was cancelled before it started.", { cause: job.signal.reason });
+    if (job.signal?.aborted)
+      throw new JobCancelledError("The thread job was cancelled before it started.", {
+        cause: job.signal.reason,
+      });
     this.#pool ??= new Piscina({
       filename: workerFilename(),
       minThreads: 0,
@@ -75,10 +89,19 @@ export class ThreadPool {
       idleTimeout: this.#idleTimeoutMs,
     });
     const controller = new AbortController();
-    const onAbort = () => controller.abort(new JobCancelledError("The thread job was cancelled by its AbortSignal.", { cause: job.signal?.reason }));
+    const onAbort = () =>
+      controller.abort(
+        new JobCancelledError("The thread job was cancelled by its AbortSignal.", {
+          cause: job.signal?.reason,
+        }),
+      );
     job.signal?.addEventListener("abort", onAbort, { once: true });
     this.#inflight.add(controller);
-    const task: WorkerTask = { module: moduleHref(job.module), exportName: job.exportName ?? "default", args: job.args ?? [] };
+    const task: WorkerTask = {
+      module: moduleHref(job.module),
+      exportName: job.exportName ?? "default",
+      args: job.args ?? [],
+    };
     try {
       const outcome = (await this.#pool.run(task, {
         signal: controller.signal,
@@ -89,7 +112,9 @@ export class ThreadPool {
     } catch (error) {
       if (controller.signal.aborted) {
         const reason: unknown = controller.signal.reason;
-        throw reason instanceof JobCancelledError ? reason : new JobCancelledError(undefined, { cause: reason });
+        throw reason instanceof JobCancelledError
+          ? reason
+          : new JobCancelledError(undefined, { cause: reason });
       }
       throw error;
     } finally {
@@ -100,7 +125,8 @@ export class ThreadPool {
 
   /** Cancels every job and terminates every worker. The pool can be used again afterwards. */
   async close(): Promise<void> {
-    for (const c of this.#inflight) c.abort(new JobCancelledError("The thread job was cancelled because the reactor stopped."));
+    for (const c of this.#inflight)
+      c.abort(new JobCancelledError("The thread job was cancelled because the reactor stopped."));
     const pool = this.#pool;
     this.#pool = null;
     if (pool) await pool.destroy();
