@@ -83,10 +83,30 @@ export class SocketTransport implements Transport {
     if (this.#disconnecting || this.#writeClosed) return;
     if (typeof data === "string" ? data.length === 0 : data.byteLength === 0) return;
     const ok = this.socket.write(data);
-    if (!ok && this.#producer && this.#streaming && !this.#producerPaused) {
-      this.#producerPaused = true;
-      this.#callProducer("pauseProducing");
+    if (!this.#producer) return;
+    if (this.#streaming) {
+      if (!ok && !this.#producerPaused) {
+        this.#producerPaused = true;
+        this.#callProducer("pauseProducing");
+      }
+    } else if (ok) {
+      // The write went straight to the kernel (no 'drain' will follow): ask a pull producer for
+      // more on the next turn, as if the buffer had just emptied.
+      this.#schedulePull();
     }
+  }
+
+  #pullScheduled = false;
+
+  #schedulePull(): void {
+    if (this.#pullScheduled) return;
+    this.#pullScheduled = true;
+    setImmediate(() => {
+      this.#pullScheduled = false;
+      if (this.#producer && !this.#streaming && !this.#disconnecting && !this.socket.writableNeedDrain) {
+        this.#callProducer("resumeProducing");
+      }
+    });
   }
 
   writeSequence(data: Iterable<string | Uint8Array>): void {
