@@ -49,6 +49,8 @@ export class StreamPort implements ListeningPort {
   #closed: Promise<void> | null = null;
   #fullyClosed: Promise<void> = Promise.resolve();
   #factoryStarted = false;
+  /** Settles `fullyClosed()` of a port stopped while it was still binding. */
+  #bindSettled: (() => void) | null = null;
 
   constructor(spec: PortSpec, factory: FactoryLike, owner: PortOwner) {
     this.spec = spec;
@@ -76,6 +78,11 @@ export class StreamPort implements ListeningPort {
     const server = createServer({ allowHalfOpen: true, noDelay: false });
     this.#server = server;
     const onError = (error: Error) => {
+      if (this.#state === "closed") {
+        // stopListening() came while binding: nobody is waiting for this port any more.
+        this.#bindSettled?.();
+        return;
+      }
       const failure = new CannotListenError(this.describe(), error);
       this.#state = "closed";
       this.#server = null;
@@ -89,7 +96,12 @@ export class StreamPort implements ListeningPort {
     const done = () => {
       server.off("error", onError);
       server.on("error", () => {});
-      if (this.#state !== "binding") return;
+      if (this.#state !== "binding") {
+        // stopListening() came while binding (the address lookup is asynchronous, even for an IP
+        // literal): release the socket that got bound anyway.
+        server.close(() => this.#bindSettled?.());
+        return;
+      }
       this.#state = "listening";
       const a = server.address();
       if (a !== null && typeof a === "object") this.#host = tcpAddress(a.address, a.port, a.family === "IPv6" ? "IPv6" : "IPv4");
@@ -119,16 +131,26 @@ export class StreamPort implements ListeningPort {
 
   stopListening(): Promise<void> {
     if (this.#closed) return this.#closed;
-    const wasPending = this.#state === "pending";
+    const was = this.#state;
     this.#state = "closed";
     const server = this.#server;
     this.#server = null;
-    if (wasPending) this.#listening.reject(new NotListeningError(`The port ${this.describe()} was closed before it was bound.`));
+    // Pending or still binding: whenListening() must settle, or whoever awaits it hangs forever.
+    if (was !== "listening") this.#listening.reject(new NotListeningError(`The port ${this.describe()} was closed before it was bound.`));
     // server.close() stops accepting at once but only emits 'close' once every accepted connection is
     // gone; existing connections are not ours to wait for here (Twisted leaves them untouched), so
     // the port counts as closed once the listening handle itself has been released.
-    this.#fullyClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    this.#closed = new Promise<void>((resolve) => {
+    if (was === "binding" && server) {
+      // Nothing is bound yet, so close() would be a no-op: startListening's callbacks close the
+      // server once the bind completes (or fails) and settle this.
+      this.#fullyClosed = new Promise<void>((resolve) => {
+        this.#bindSettled = resolve;
+      });
+    } else {
+      this.#fullyClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    }
+    const released = was === "binding" ? this.#fullyClosed : Promise.resolve();
+    this.#closed = released.then(() => new Promise<void>((resolve) => {
       const finish = () => {
         if (this.#factoryStarted) {
           this.#factoryStarted = false;
@@ -139,7 +161,7 @@ export class StreamPort implements ListeningPort {
       };
       // The handle is released in the close phase of this loop turn: two check phases later it is gone.
       setImmediate(() => setImmediate(finish));
-    });
+    }));
     return this.#closed;
   }
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { createClientOutput } from "./output.js";
+import { CLEAR_LINE, renderProgress } from "./progress.js";
+
+describe("client text output", () => {
+  it("prints the seed's lines, no progress when not a terminal", () => {
+    const writes: string[] = [];
+    const out = createClientOutput({ json: false, tty: false }, (s) => writes.push(s));
+    expect(out.showsProgress).toBe(false);
+    out.connected(1);
+    out.jobStarted(1, 5);
+    out.progress(100, 5000);
+    out.received(1, "hi");
+    out.jobFinished(1, 5000);
+    out.sent(1, "finished");
+    out.lost(1, "ConnectionDone: x");
+    out.tryEnded({ attempt: 1, ok: true, triesLeft: 2 });
+    out.connectFailed(2, "ECONNREFUSED (Connection was refused by h:1)", "ERR_CONNECTION_REFUSED");
+    out.done(2, 1);
+    expect(writes.join("")).toBe(
+      "client connected!\nrunning process\nReceived data: hi\nprocess finished!\nConnection lost\ntries 2\nconnection failed: ECONNREFUSED (Connection was refused by h:1)\n",
+    );
+  });
+
+  it("in a terminal, draws the progress line in place and clears it before any other line", () => {
+    const writes: string[] = [];
+    const out = createClientOutput({ json: false, tty: true }, (s) => writes.push(s));
+    expect(out.showsProgress).toBe(true);
+    out.jobStarted(1, 5);
+    out.progress(0, 5000);
+    out.progress(2500, 5000);
+    out.received(1, "during the job");
+    out.jobFinished(1, 5000);
+    expect(writes).toEqual([
+      "running process\n",
+      `${CLEAR_LINE}${renderProgress(0, 5000, 0)}`,
+      `${CLEAR_LINE}${renderProgress(2500, 5000, 1)}`,
+      `${CLEAR_LINE}Received data: during the job\n`,
+      "process finished!\n",
+    ]);
+  });
+});
+
+describe("renderProgress", () => {
+  it("shows a bar, elapsed and expected time", () => {
+    expect(renderProgress(2500, 5000, 0, 10)).toBe("⠋ [#####·····] 2.5s / 5.0s");
+    expect(renderProgress(9000, 5000, 1, 4)).toBe("⠙ [####] 9.0s / 5.0s");
+    expect(renderProgress(0, 0, 2, 4)).toBe("⠹ [####] 0.0s / 0.0s");
+  });
+});
+
+describe("client JSON output", () => {
+  it("emits one object per event", () => {
+    const writes: string[] = [];
+    const out = createClientOutput({ json: true, tty: true }, (s) => writes.push(s));
+    expect(out.showsProgress).toBe(false);
+    out.connected(1);
+    out.received(1, 'é "q"');
+    out.tryEnded({ attempt: 1, ok: false, triesLeft: 0 });
+    out.done(1, 1);
+    expect(writes.map((w) => JSON.parse(w))).toEqual([
+      { event: "connected", try: 1 },
+      { event: "line", try: 1, data: 'é "q"' },
+      { event: "try", try: 1, ok: false, triesLeft: 0 },
+      { event: "done", tries: 1, failed: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,147 @@
+import { CLEAR_LINE, renderProgress } from "./progress.js";
+
+/** Where formatted output goes (`process.stdout.write` in the app, an array in tests). */
+export type Sink = (chunk: string) => void;
+
+/** The client's report of one try. */
+export interface TryOutcome {
+  /** 1-based number of the try. */
+  readonly attempt: number;
+  /** Connected, and the message was sent while still connected. */
+  readonly ok: boolean;
+  /** Tries still to run after this one. */
+  readonly triesLeft: number;
+}
+
+/** The events `lr-client` reports, in the order they happen. */
+export interface ClientOutput {
+  /** `true` when the caller should feed {@link ClientOutput.progress} ticks. */
+  readonly showsProgress: boolean;
+  connected(attempt: number): void;
+  jobStarted(attempt: number, seconds: number): void;
+  /** A progress tick while the job runs (only drawn when {@link ClientOutput.showsProgress}). */
+  progress(elapsedMs: number, expectedMs: number): void;
+  jobFinished(attempt: number, elapsedMs: number): void;
+  jobFailed(attempt: number, message: string): void;
+  sent(attempt: number, data: string): void;
+  received(attempt: number, line: string): void;
+  lost(attempt: number, reason: string): void;
+  connectFailed(attempt: number, reason: string, code: string): void;
+  tryEnded(outcome: TryOutcome): void;
+  done(tries: number, failed: number): void;
+}
+
+/** Options of {@link createClientOutput}. */
+export interface ClientOutputOptions {
+  /** NDJSON events. */
+  readonly json: boolean;
+  /** stdout is a terminal: draw the progress display (text mode only). */
+  readonly tty: boolean;
+}
+
+class TextOutput implements ClientOutput {
+  readonly showsProgress: boolean;
+  #progressShown = false;
+  #frame = 0;
+
+  constructor(
+    private readonly sink: Sink,
+    tty: boolean,
+  ) {
+    this.showsProgress = tty;
+  }
+
+  #line(text: string): void {
+    // A line printed while the bar is up replaces it; the next tick draws the bar again below.
+    this.sink(this.#progressShown ? `${CLEAR_LINE}${text}\n` : `${text}\n`);
+    this.#progressShown = false;
+  }
+
+  connected(): void {
+    this.#line("client connected!");
+  }
+  jobStarted(): void {
+    this.#line("running process");
+  }
+  progress(elapsedMs: number, expectedMs: number): void {
+    if (!this.showsProgress) return;
+    this.sink(`${CLEAR_LINE}${renderProgress(elapsedMs, expectedMs, this.#frame++)}`);
+    this.#progressShown = true;
+  }
+  jobFinished(): void {
+    this.#line("process finished!");
+  }
+  jobFailed(_attempt: number, message: string): void {
+    this.#line(`process failed: ${message}`);
+  }
+  sent(): void {}
+  received(_attempt: number, line: string): void {
+    this.#line(`Received data: ${line}`);
+  }
+  lost(): void {
+    this.#line("Connection lost");
+  }
+  connectFailed(_attempt: number, reason: string): void {
+    this.#line(`connection failed: ${reason}`);
+  }
+  tryEnded(outcome: TryOutcome): void {
+    this.#line(`tries ${outcome.triesLeft}`);
+  }
+  done(): void {
+    if (this.#progressShown) this.#line("");
+  }
+}
+
+class JsonOutput implements ClientOutput {
+  readonly showsProgress = false;
+  constructor(private readonly sink: Sink) {}
+
+  #event(event: Record<string, unknown>): void {
+    this.sink(`${JSON.stringify(event)}\n`);
+  }
+
+  connected(attempt: number): void {
+    this.#event({ event: "connected", try: attempt });
+  }
+  jobStarted(attempt: number, seconds: number): void {
+    this.#event({ event: "job-started", try: attempt, seconds });
+  }
+  progress(): void {}
+  jobFinished(attempt: number, elapsedMs: number): void {
+    this.#event({ event: "job-finished", try: attempt, elapsedMs: Math.round(elapsedMs) });
+  }
+  jobFailed(attempt: number, message: string): void {
+    this.#event({ event: "job-failed", try: attempt, reason: message });
+  }
+  sent(attempt: number, data: string): void {
+    this.#event({ event: "sent", try: attempt, data });
+  }
+  received(attempt: number, line: string): void {
+    this.#event({ event: "line", try: attempt, data: line });
+  }
+  lost(attempt: number, reason: string): void {
+    this.#event({ event: "lost", try: attempt, reason });
+  }
+  connectFailed(attempt: number, reason: string, code: string): void {
+    this.#event({ event: "connect-failed", try: attempt, reason, code });
+  }
+  tryEnded(outcome: TryOutcome): void {
+    this.#event({ event: "try", try: outcome.attempt, ok: outcome.ok, triesLeft: outcome.triesLeft });
+  }
+  done(tries: number, failed: number): void {
+    this.#event({ event: "done", tries, failed });
+  }
+}
+
+/**
+ * Creates the client's output: seed-faithful text (with a progress display in a terminal) or NDJSON.
+ *
+ * @example
+ * ```ts
+ * const out = createClientOutput({ json: false, tty: process.stdout.isTTY === true }, (s) => process.stdout.write(s));
+ * out.connected(1); // "client connected!"
+ * ```
+ */
+export function createClientOutput(options: ClientOutputOptions, sink: Sink): ClientOutput {
+  return options.json ? new JsonOutput(sink) : new TextOutput(sink, options.tty);
+}
