@@ -1,4 +1,5 @@
 /** Small helpers shared by the reactor's own tests (not exported, not published). */
+import type { ClientFactoryLike, FactoryLike, ListeningPort, ProtocolLike } from "../interfaces.js";
 import type { LogEvent, Logger } from "../logger.js";
 import { Protocol } from "../protocol.js";
 import { createReactor, type Reactor, type ReactorOptions } from "../reactor.js";
@@ -91,4 +92,65 @@ export function whenReceived(p: Recorder, predicate: (p: Recorder) => boolean): 
     if (predicate(p)) d.resolve();
   };
   return d.promise;
+}
+
+/** A server factory building the given protocols in turn (one per accepted connection). */
+export function serverFactoryOf(
+  ...protocols: ProtocolLike[]
+): FactoryLike & { starts: number; stops: number } {
+  const queue = [...protocols];
+  return {
+    starts: 0,
+    stops: 0,
+    buildProtocol: () => queue.shift() ?? null,
+    doStart() {
+      this.starts++;
+    },
+    doStop() {
+      this.stops++;
+    },
+  };
+}
+
+/** A client factory building `protocol` once, recording failures and losses. */
+export function clientFactoryOf(protocol: ProtocolLike | null): ClientFactoryLike & {
+  readonly failed: Deferred<Error>;
+  readonly lost: Deferred<Error>;
+  starts: number;
+  stops: number;
+} {
+  const failed = deferred<Error>();
+  const lost = deferred<Error>();
+  return {
+    failed,
+    lost,
+    starts: 0,
+    stops: 0,
+    buildProtocol: () => protocol,
+    doStart() {
+      this.starts++;
+    },
+    doStop() {
+      this.stops++;
+    },
+    clientConnectionFailed: (_c, reason) => failed.resolve(reason),
+    clientConnectionLost: (_c, reason) => lost.resolve(reason),
+  };
+}
+
+/**
+ * Listens on an ephemeral 127.0.0.1 port with `server` and connects `client` to it on a running
+ * reactor; resolves once both sides' `connectionMade` ran.
+ */
+export async function connectedPair<S extends Recorder, C extends Recorder>(
+  reactor: Reactor,
+  server: S,
+  client: C,
+): Promise<{ server: S; client: C; port: ListeningPort }> {
+  const port = reactor.listenTCP(0, serverFactoryOf(server), { host: "127.0.0.1" });
+  const addr = await port.whenListening();
+  if (addr.type !== "TCP") throw new Error("expected a TCP address");
+  reactor.connectTCP("127.0.0.1", addr.port, clientFactoryOf(client));
+  await Promise.all([server.made.promise, client.made.promise]);
+  return { server, client, port };
 }
