@@ -1,0 +1,388 @@
+import {
+  type Address,
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+  type Producer,
+  type ProtocolLike,
+  type Transport,
+} from "@lr/reactor";
+import { TransportStateError } from "./string-transport.js";
+
+/** What a {@link MemoryConnection} does when a protocol callback throws or rejects. */
+export type CallbackErrorHandler = (
+  error: unknown,
+  where: string,
+  transport: MemoryTransport,
+) => void;
+
+/** How a {@link MemoryTransport} reports its own closing to whoever tracks it (a memory reactor). */
+export type TransportClosedHandler = (transport: MemoryTransport, reason: Error) => void;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
+
+function toBuffer(data: string | Uint8Array): Buffer {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`Transport.write() takes a string or a Uint8Array, got ${typeof data}.`);
+}
+
+/**
+ * One end of an in-memory connection (Twisted's iosim `FakeTransport`). Bytes written are queued
+ * until the owning {@link MemoryConnection} is pumped; they then reach the peer protocol's
+ * `dataReceived`. Closing follows the real transport: `loseConnection()` delivers what is queued, then
+ * both sides get `connectionLost(ConnectionDone)`; `abortConnection()` discards what is queued, the
+ * aborting side gets `ConnectionAborted` and the peer a `ConnectionLost`.
+ */
+export class MemoryTransport implements Transport {
+  /** The protocol this transport drives. */
+  readonly protocol: ProtocolLike;
+  /** `"TCP"` or `"UNIX"`. */
+  readonly kind: "TCP" | "UNIX";
+  /** Called once when this end has closed (after the protocol's `connectionLost`). */
+  onClosed: TransportClosedHandler | null = null;
+  #disconnecting = false;
+  #disconnected = false;
+  /** @internal */ aborted = false;
+  /** @internal */ writeClosed = false;
+  /** @internal */ writeCloseSignalled = false;
+  /** @internal */ readClosed = false;
+  /** @internal */ outgoing: Buffer[] = [];
+  #paused = false;
+  #held: Buffer[] = [];
+  #producer: Producer | null = null;
+  #streaming = false;
+  readonly #host: Address;
+  readonly #peer: Address;
+  readonly #connection: MemoryConnection;
+
+  /** @internal created by {@link MemoryConnection} */
+  constructor(connection: MemoryConnection, protocol: ProtocolLike, host: Address, peer: Address) {
+    this.#connection = connection;
+    this.protocol = protocol;
+    this.#host = host;
+    this.#peer = peer;
+    this.kind = host.type;
+  }
+
+  get disconnecting(): boolean {
+    return this.#disconnecting;
+  }
+
+  get disconnected(): boolean {
+    return this.#disconnected;
+  }
+
+  /** Bytes written but not yet moved to the peer. */
+  get bufferedAmount(): number {
+    let n = 0;
+    for (const c of this.outgoing) n += c.length;
+    return n;
+  }
+
+  /** The registered producer, if any. */
+  get producer(): Producer | null {
+    return this.#producer;
+  }
+
+  /** The connection this transport is an end of. */
+  get connection(): MemoryConnection {
+    return this.#connection;
+  }
+
+  write(data: string | Uint8Array): void {
+    const chunk = toBuffer(data);
+    if (this.#disconnecting || this.writeClosed || chunk.length === 0) return;
+    this.outgoing.push(Buffer.from(chunk));
+    this.#connection.notify();
+  }
+
+  writeSequence(data: Iterable<string | Uint8Array>): void {
+    for (const chunk of data) this.write(chunk);
+  }
+
+  loseConnection(): void {
+    if (this.#disconnecting) return;
+    this.#disconnecting = true;
+    this.#stopProducer();
+    this.#connection.notify();
+  }
+
+  abortConnection(): void {
+    if (this.#disconnected || this.aborted) return;
+    this.#disconnecting = true;
+    this.aborted = true;
+    this.outgoing = [];
+    this.#stopProducer();
+    this.#connection.notify();
+  }
+
+  loseWriteConnection(): void {
+    if (this.writeClosed || this.#disconnecting) return;
+    this.writeClosed = true;
+    this.#connection.notify();
+  }
+
+  getPeer(): Address {
+    return this.#peer;
+  }
+
+  getHost(): Address {
+    return this.#host;
+  }
+
+  pauseProducing(): void {
+    this.#paused = true;
+  }
+
+  resumeProducing(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    while (this.#held.length > 0 && !this.#paused && !this.#disconnecting)
+      this.receive(this.#held.shift() as Buffer);
+  }
+
+  stopProducing(): void {
+    this.loseConnection();
+  }
+
+  registerProducer(producer: Producer, streaming: boolean): void {
+    if (this.#producer)
+      throw new TransportStateError("A producer is already registered on this transport.");
+    if (this.#disconnecting) {
+      producer.stopProducing();
+      return;
+    }
+    this.#producer = producer;
+    this.#streaming = streaming;
+    // Memory buffers never fill up: a pull producer is asked for data at once (and again on each pump).
+    if (!streaming) producer.resumeProducing();
+  }
+
+  unregisterProducer(): void {
+    this.#producer = null;
+  }
+
+  setTcpNoDelay(_enabled: boolean): void {}
+
+  setTcpKeepAlive(_enabled: boolean, _initialDelayMs?: number): void {}
+
+  /** @internal delivers bytes from the peer */
+  receive(chunk: Buffer): void {
+    if (this.#disconnecting || this.#disconnected) return;
+    if (this.#paused) {
+      this.#held.push(chunk);
+      return;
+    }
+    this.invoke("dataReceived", () => this.protocol.dataReceived(chunk));
+  }
+
+  /** @internal asks a pull producer for more (each pump), like a drained socket would */
+  pullProducer(): void {
+    if (this.#producer && !this.#streaming && !this.#disconnecting)
+      this.invoke("producer.resumeProducing", () => this.#producer?.resumeProducing());
+  }
+
+  /** @internal */
+  close(reason: Error): void {
+    if (this.#disconnected) return;
+    this.#disconnected = true;
+    this.#disconnecting = true;
+    this.outgoing = [];
+    this.#held = [];
+    this.#stopProducer();
+    this.invoke("connectionLost", () => this.protocol.connectionLost(reason), false);
+    this.onClosed?.(this, reason);
+  }
+
+  /** @internal runs a protocol callback under the connection's error policy */
+  invoke(where: string, fn: () => unknown, abortOnFailure = true): void {
+    const fail = (error: unknown) => {
+      this.#connection.reportError(error, where, this);
+      if (abortOnFailure && this.#connection.abortOnCallbackError) this.abortConnection();
+    };
+    let result: unknown;
+    try {
+      result = fn();
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (isThenable(result)) result.then(undefined, fail);
+  }
+
+  #stopProducer(): void {
+    const producer = this.#producer;
+    this.#producer = null;
+    if (producer) this.invoke("producer.stopProducing", () => producer.stopProducing(), false);
+  }
+}
+
+/** Options of {@link MemoryConnection}. */
+export interface MemoryConnectionOptions {
+  /** Address of the server end (default TCP 198.51.100.1:9000). */
+  serverAddress: Address;
+  /** Address of the client end (default TCP 192.0.2.1:54321). */
+  clientAddress: Address;
+  /** Called whenever there is something to move (bytes written, a close requested). */
+  onPending?: () => void;
+  /** Called when a protocol callback throws or rejects. Default: rethrow (synchronous failures reach the caller of `pump()`). */
+  onCallbackError?: CallbackErrorHandler;
+  /** Abort the connection of a protocol whose callback failed, as the real reactor does (default `false`). */
+  abortOnCallbackError?: boolean;
+}
+
+/**
+ * A pair of {@link MemoryTransport}s wired back to back. Nothing moves until {@link MemoryConnection.pump}
+ * is called (by an `IOPump`, by a `MemoryNetwork` on its clock, or by the test).
+ */
+export class MemoryConnection {
+  /** The server end. */
+  readonly server: MemoryTransport;
+  /** The client end. */
+  readonly client: MemoryTransport;
+  /** @internal */ readonly abortOnCallbackError: boolean;
+  readonly #onPending: (() => void) | undefined;
+  readonly #onCallbackError: CallbackErrorHandler;
+
+  constructor(
+    serverProtocol: ProtocolLike,
+    clientProtocol: ProtocolLike,
+    options: MemoryConnectionOptions,
+  ) {
+    this.#onPending = options.onPending;
+    this.#onCallbackError =
+      options.onCallbackError ??
+      ((error) => {
+        throw error;
+      });
+    this.abortOnCallbackError = options.abortOnCallbackError ?? false;
+    this.server = new MemoryTransport(
+      this,
+      serverProtocol,
+      options.serverAddress,
+      options.clientAddress,
+    );
+    this.client = new MemoryTransport(
+      this,
+      clientProtocol,
+      options.clientAddress,
+      options.serverAddress,
+    );
+  }
+
+  /** `true` once both ends are closed. */
+  get closed(): boolean {
+    return this.server.disconnected && this.client.disconnected;
+  }
+
+  /** Calls `makeConnection` on the server protocol, then on the client protocol. */
+  start(): void {
+    this.server.invoke("makeConnection", () => this.server.protocol.makeConnection(this.server));
+    this.client.invoke("makeConnection", () => this.client.protocol.makeConnection(this.client));
+  }
+
+  /** @internal */
+  notify(): void {
+    this.#onPending?.();
+  }
+
+  /** @internal */
+  reportError(error: unknown, where: string, transport: MemoryTransport): void {
+    this.#onCallbackError(error, where, transport);
+  }
+
+  /**
+   * Moves what is pending once: the client's queued bytes to the server, the server's to the client,
+   * then any close or half-close that became due. Returns whether anything happened.
+   */
+  pump(): boolean {
+    if (this.closed) return false;
+    let moved = this.#move(this.client, this.server);
+    moved = this.#move(this.server, this.client) || moved;
+    moved = this.#settleClose() || moved;
+    if (!moved) {
+      this.client.pullProducer();
+      this.server.pullProducer();
+      moved = this.client.outgoing.length > 0 || this.server.outgoing.length > 0;
+    }
+    return moved;
+  }
+
+  /** Pumps until nothing moves; throws after `maxRounds` rounds (two protocols that never stop talking). */
+  flush(maxRounds = 1000): void {
+    for (let i = 0; this.pump(); i++) {
+      if (i >= maxRounds)
+        throw new Error(`MemoryConnection.flush(): still busy after ${maxRounds} rounds.`);
+    }
+  }
+
+  #move(from: MemoryTransport, to: MemoryTransport): boolean {
+    if (from.outgoing.length === 0) return false;
+    const chunks = from.outgoing;
+    from.outgoing = [];
+    to.receive(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    return true;
+  }
+
+  #settleClose(): boolean {
+    const { server, client } = this;
+    if (server.disconnected && client.disconnected) return false;
+    for (const [a, b] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      if (a.aborted && !a.disconnected) {
+        a.close(new ConnectionAborted());
+        b.close(
+          new ConnectionLost("Connection was reset by the peer.", { code: "ERR_CONNECTION_LOST" }),
+        );
+        return true;
+      }
+    }
+    for (const [a, b] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      if (a.disconnecting && !a.disconnected && a.outgoing.length === 0) {
+        // As in Twisted's iosim: the side that did not close hears about it first.
+        b.close(new ConnectionDone());
+        a.close(new ConnectionDone());
+        return true;
+      }
+    }
+    let moved = false;
+    for (const [a, b] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      if (a.writeClosed && !a.writeCloseSignalled && a.outgoing.length === 0) {
+        a.writeCloseSignalled = true;
+        b.readClosed = true;
+        moved = true;
+        if (a.protocol.writeConnectionLost)
+          a.invoke("writeConnectionLost", () => a.protocol.writeConnectionLost?.());
+        if (b.protocol.readConnectionLost)
+          b.invoke("readConnectionLost", () => b.protocol.readConnectionLost?.());
+        else b.loseConnection();
+      }
+    }
+    if (
+      client.writeCloseSignalled &&
+      server.writeCloseSignalled &&
+      client.outgoing.length === 0 &&
+      server.outgoing.length === 0
+    ) {
+      client.close(new ConnectionDone());
+      server.close(new ConnectionDone());
+      return true;
+    }
+    return moved;
+  }
+}
