@@ -42,7 +42,7 @@ export class ReconnectingClientFactory extends ClientFactory {
   /** Growth factor per retry (e). */
   factor = 2.718_281_828_459_045_1;
   /** Relative standard deviation of the jitter. */
-  jitter = 0.119_626_564_72;
+  jitter = 0.119_626_565_582;
   /** Give up after this many retries; `null` = never. */
   maxRetries: number | null = null;
   /** Current delay, ms. */
@@ -91,10 +91,9 @@ export class ReconnectingClientFactory extends ClientFactory {
 
   /** Stops reconnecting: cancels a pending retry and a connection attempt in progress. */
   stopTrying(): void {
-    if (this.callID) {
-      this.callID.cancel();
-      this.callID = null;
-    }
+    // A reactor stop cancels pending calls, so the retry may already be cancelled: no AlreadyCancelled.
+    if (this.callID?.active()) this.callID.cancel();
+    this.callID = null;
     this.continueTrying = false;
     if (this.connector && this.connector.state === "connecting") this.connector.stopConnecting();
   }
