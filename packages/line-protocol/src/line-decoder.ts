@@ -1,0 +1,456 @@
+/**
+ * The sans-I/O line framer every other piece of this package is built on: fed byte chunks, it calls
+ * back with complete lines. No sockets, streams or reactor inside.
+ */
+import { Buffer, isAscii } from "node:buffer";
+import { InvalidArgumentError } from "@lr/reactor";
+import { ByteAccumulator, asBuffer, concatBytes, copyBytes, EMPTY } from "./bytes.js";
+import { LineTooLongError } from "./errors.js";
+
+/**
+ * What a {@link LineDecoder} does after reporting an over-long line:
+ * - `"drop"` (Twisted's `LineReceiver`): forget everything buffered **and the rest of the current chunk**;
+ *   decoding restarts fresh with the next chunk. Pick this when you are going to close the connection.
+ * - `"discard"` (tokio's `LinesCodec`, Netty's `LineBasedFrameDecoder`): skip bytes up to and including
+ *   the next delimiter, then go on with the following lines. The overflow is reported once per line.
+ */
+export type LineOverflowPolicy = "drop" | "discard";
+
+/** Passed to {@link LineDecoderOptions.onOverflow}. */
+export interface LineOverflow {
+  /** Bytes of the over-long line seen when the overflow was detected (always more than `maxLength`). */
+  readonly length: number;
+  /** The limit in force. */
+  readonly maxLength: number;
+  /**
+   * The bytes thrown away at this point (a copy): under `"drop"` everything the decoder held plus the
+   * rest of the chunk (Twisted's `line + delimiter + rest`); under `"discard"` the start of the line.
+   */
+  readonly data: Uint8Array;
+}
+
+/** Options of {@link LineDecoder}. */
+export interface LineDecoderOptions {
+  /** Line delimiter: a string (UTF-8 encoded) or bytes, at least one byte. Default `"\r\n"`. */
+  delimiter?: string | Uint8Array;
+  /** Longest accepted line in bytes, delimiter excluded. Default 16384. */
+  maxLength?: number;
+  /** What to do after an over-long line was reported. Default `"drop"`. */
+  overflow?: LineOverflowPolicy;
+  /**
+   * Called when a line is longer than `maxLength`. Without it the decoding call throws
+   * {@link LineTooLongError} instead (lines before it in the chunk have already been delivered;
+   * under `"discard"` the decoder keeps the rest of the chunk and goes on at the next call).
+   */
+  onOverflow?: (overflow: LineOverflow) => void;
+}
+
+/**
+ * Receives one line. Return `false` to stop decoding right after this line: the rest of the input is
+ * kept (see {@link LineDecoder.takeBuffered}) and decoded by the next `decode*` call (an empty chunk
+ * will do). Any other return value (including `undefined`) continues.
+ */
+export type LineCallback<T> = (line: T) => unknown;
+
+/** The default line delimiter, CRLF. */
+export const CRLF = "\r\n";
+/** The default `maxLength`, as Twisted's `LineReceiver.MAX_LENGTH`. */
+export const DEFAULT_MAX_LINE_LENGTH = 16384;
+
+// How a chunk's lines are materialised (chosen once per chunk, see scan()).
+const BYTES = 0;
+const ASCII_TEXT = 1; // slices of the chunk's latin1 string (byte-exact because the chunk is ASCII)
+const UTF8_TEXT = 2; // one UTF-8 decode of the chunk's complete lines, split on the (ASCII) delimiter
+const UTF8_PER_LINE = 3; // a UTF-8 decode per line (non-ASCII delimiter)
+
+/**
+ * Incremental, byte-exact line splitter with a byte limit.
+ *
+ * Each byte is scanned once: a partial line is remembered, and only new bytes are searched (a delimiter
+ * split across chunks is found at the boundary). Lines never include the delimiter. Bytes in between
+ * are passed through untouched: with the default CRLF delimiter, a lone `\n` or `\r` is part of the line.
+ *
+ * Lines as bytes ({@link LineDecoder.decode}, {@link LineDecoder.push}) are `Uint8Array` views into the
+ * chunk you passed (no copy), or fresh copies when a line spans chunks: they stay valid as long as you
+ * don't modify that chunk. Lines as strings ({@link LineDecoder.decodeText}) are decoded as UTF-8 from
+ * the line's complete bytes, so a character split across chunks decodes correctly; invalid sequences
+ * become U+FFFD, exactly as `Buffer#toString("utf8")` does on the line's bytes.
+ *
+ * Throws `InvalidArgumentError` (`ERR_INVALID_ARG`) for an empty delimiter or a bad `maxLength`.
+ *
+ * @example
+ * ```ts
+ * const decoder = new LineDecoder({ maxLength: 1024 });
+ * decoder.decodeText(chunk, (line) => console.log(line)); // fast path, no array
+ * const lines = decoder.push(new TextEncoder().encode("a\r\nb\r\n")); // [Uint8Array "a", Uint8Array "b"]
+ * ```
+ */
+export class LineDecoder {
+  /** Longest accepted line in bytes (delimiter excluded). May be changed at any time. */
+  maxLength: number;
+  /** The overflow policy. */
+  readonly overflow: LineOverflowPolicy;
+  private readonly onOverflow: ((overflow: LineOverflow) => void) | undefined;
+  private delim: Uint8Array = EMPTY;
+  private delimStr = ""; // the delimiter as a latin1 string: one char per byte
+  private delimAscii = true;
+  private readonly acc = new ByteAccumulator();
+  /** Unscanned input, in order, after `acc` (left by a stop, an exception or a re-entrant call). */
+  private held: Uint8Array[] = [];
+  private discarding = false;
+  private busy = false;
+
+  constructor(options: LineDecoderOptions = {}) {
+    this.maxLength = checkMaxLength(options.maxLength ?? DEFAULT_MAX_LINE_LENGTH);
+    const overflow = options.overflow ?? "drop";
+    if (overflow !== "drop" && overflow !== "discard") {
+      throw new InvalidArgumentError(`overflow must be "drop" or "discard", got ${JSON.stringify(overflow)}`);
+    }
+    this.overflow = overflow;
+    this.onOverflow = options.onOverflow;
+    this.setDelimiter(options.delimiter ?? CRLF);
+  }
+
+  /** The delimiter as bytes (do not modify). */
+  get delimiter(): Uint8Array {
+    return this.delim;
+  }
+
+  /**
+   * Changes the delimiter. Bytes already held are searched again with the new one at the next call.
+   * Throws `InvalidArgumentError` for an empty delimiter.
+   */
+  setDelimiter(delimiter: string | Uint8Array): void {
+    const bytes = typeof delimiter === "string" ? new Uint8Array(Buffer.from(delimiter, "utf8")) : copyBytes(delimiter);
+    if (bytes.length === 0) throw new InvalidArgumentError("the line delimiter must not be empty");
+    if (this.delim.length !== 0 && this.acc.length !== 0) {
+      // The partial line was scanned for the old delimiter only: hand it back as unscanned input.
+      this.held.unshift(this.acc.copy());
+      this.acc.clear();
+    }
+    this.delim = bytes;
+    this.delimStr = asBuffer(bytes).toString("latin1");
+    this.delimAscii = isAscii(bytes);
+  }
+
+  /**
+   * Decodes `chunk` (after anything held), calling `onLine` with each complete line as bytes.
+   * Returns `true` when all input was consumed (at most a partial line is left), `false` if `onLine`
+   * returned `false` (the rest is held; call again, e.g. with an empty chunk, to continue).
+   * A call made from inside `onLine` only queues its chunk (decoded after the current one, in order).
+   * Throws {@link LineTooLongError} on an over-long line when no `onOverflow` was given.
+   */
+  decode(chunk: Uint8Array, onLine: LineCallback<Uint8Array>): boolean {
+    return this.feed(chunk, onLine as LineCallback<unknown>, false);
+  }
+
+  /** Like {@link LineDecoder.decode}, with each line decoded as a UTF-8 string. */
+  decodeText(chunk: Uint8Array, onLine: LineCallback<string>): boolean {
+    return this.feed(chunk, onLine as LineCallback<unknown>, true);
+  }
+
+  /** Convenience: decodes `chunk` and returns its complete lines as bytes (see the class notes on views). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.feed(chunk, (line) => void out.push(line as Uint8Array), false);
+    return out;
+  }
+
+  /** Convenience: decodes `chunk` and returns its complete lines as UTF-8 strings. */
+  pushText(chunk: Uint8Array): string[] {
+    const out: string[] = [];
+    this.feed(chunk, (line) => void out.push(line as string), true);
+    return out;
+  }
+
+  /**
+   * Holds `chunk` (copied) without scanning it; the next `decode*` call decodes it, after anything
+   * already held. Used to keep input while a consumer is paused.
+   */
+  append(chunk: Uint8Array): void {
+    if (chunk.length !== 0) this.held.push(copyBytes(chunk));
+  }
+
+  /** Number of bytes held (the partial line plus any unscanned input). */
+  get bufferedLength(): number {
+    let n = this.acc.length;
+    for (const c of this.held) n += c.length;
+    return n;
+  }
+
+  /** `true` when input is held that has not been scanned yet (after a stop); decode an empty chunk to go on. */
+  get hasBacklog(): boolean {
+    return this.held.length !== 0;
+  }
+
+  /** A copy of every byte held, in order (the partial line, then unscanned input). */
+  buffered(): Uint8Array {
+    if (this.held.length === 0) return this.acc.copy();
+    return concatBytes([this.acc.bytes.subarray(0, this.acc.length), ...this.held]);
+  }
+
+  /**
+   * Returns every byte held and empties the decoder, e.g. to switch a protocol to raw mode and hand
+   * the rest of the data over. An over-long line being discarded is forgotten as well.
+   */
+  takeBuffered(): Uint8Array {
+    const out = this.discarding ? concatBytes(this.held) : this.buffered();
+    this.reset();
+    return out;
+  }
+
+  /**
+   * Ends the input: returns the unterminated last line (bytes), or `null` if nothing is left,
+   * and resets the decoder. Input held after a stop is returned as is, unsplit.
+   */
+  finish(): Uint8Array | null {
+    const out = this.takeBuffered();
+    return out.length === 0 ? null : out;
+  }
+
+  /** Forgets everything held. */
+  reset(): void {
+    this.acc.clear();
+    this.held = [];
+    this.discarding = false;
+  }
+
+  private feed(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): boolean {
+    if (this.busy) {
+      // Re-entrant call from a callback: keep FIFO order, the running call decodes it.
+      if (chunk.length !== 0) this.held.push(copyBytes(chunk));
+      return false;
+    }
+    this.busy = true;
+    try {
+      let c: Uint8Array | undefined = chunk;
+      if (this.held.length !== 0) {
+        if (chunk.length !== 0) this.held.push(copyBytes(chunk));
+        c = this.held.shift();
+      }
+      while (c !== undefined) {
+        const stop = this.scan(c, onLine, text);
+        if (stop >= 0) {
+          if (stop < c.length) this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
+          return false;
+        }
+        c = this.held.shift();
+      }
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Decodes one chunk. Returns -1 when it was consumed, else the offset where `onLine` stopped us. */
+  private scan(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {
+    const end = chunk.length;
+    if (end === 0) return -1;
+    let pos = 0;
+    if (this.discarding) {
+      pos = this.skipDiscarded(chunk);
+      if (pos < 0) return -1;
+    }
+    const acc = this.acc;
+    const d = this.delimStr;
+    const dl = d.length;
+    const buf = asBuffer(chunk);
+    // One latin1 string per chunk: a char per byte, so string offsets are byte offsets and the
+    // delimiter search runs in V8's string search instead of one native call per line.
+    const s = buf.toString("latin1", pos, end);
+    const base = pos;
+    let a = 0; // offset in `s` where the next line starts
+    try {
+      if (acc.length !== 0) {
+        const k = this.splitMatch(chunk, pos);
+        let lineLen: number;
+        let head = 0; // bytes of this chunk belonging to the pending line
+        if (k > 0) {
+          lineLen = acc.length - k;
+          acc.length = lineLen;
+          a = dl - k;
+        } else {
+          const i = s.indexOf(d);
+          if (i === -1) {
+            a = s.length; // consumed: an overflow reported below must not re-queue it
+            this.appendPartial(chunk, pos);
+            return -1;
+          }
+          head = i;
+          lineLen = acc.length + i;
+          a = i + dl;
+        }
+        if (lineLen > this.maxLength) {
+          if (this.overflow === "drop") {
+            const data = concatBytes([acc.bytes.subarray(0, acc.length), chunk.subarray(pos), ...this.held]);
+            a = s.length;
+            this.dropAll();
+            this.report(lineLen, data);
+            return -1;
+          }
+          const data = concatBytes([acc.bytes.subarray(0, acc.length), chunk.subarray(pos, pos + head)]);
+          acc.clear();
+          this.report(lineLen, data);
+        } else {
+          let line: unknown;
+          if (text) {
+            acc.append(chunk, pos, pos + head);
+            line = acc.buffer.toString("utf8", 0, lineLen);
+          } else if (head === 0) {
+            line = acc.copy(0, lineLen);
+          } else {
+            const out = new Uint8Array(lineLen);
+            out.set(acc.bytes.subarray(0, acc.length));
+            out.set(chunk.subarray(pos, pos + head), acc.length);
+            line = out;
+          }
+          acc.clear();
+          if (onLine(line) === false) return base + a;
+        }
+      }
+
+      let i = s.indexOf(d, a);
+      if (i !== -1) {
+        const max = this.maxLength;
+        const mode = !text ? BYTES : isAscii(chunk) ? ASCII_TEXT : this.delimAscii ? UTF8_TEXT : UTF8_PER_LINE;
+        // A plain Uint8Array view: its subarray() is cheaper than Buffer's.
+        const u8 = mode === BYTES ? new Uint8Array(chunk.buffer, chunk.byteOffset, end) : chunk;
+        let u = "";
+        let ua = 0;
+        if (mode === UTF8_TEXT) {
+          // The delimiter is ASCII and ASCII bytes never occur inside a UTF-8 sequence (and end any
+          // broken one), so decoding all complete lines at once and splitting the string on the
+          // delimiter yields exactly the per-line decodings.
+          u = buf.toString("utf8", base + a, base + s.lastIndexOf(d) + dl);
+        }
+        while (i !== -1) {
+          const len = i - a;
+          if (len > max) {
+            if (this.overflow === "drop") {
+              const data = concatBytes([chunk.subarray(base + a), ...this.held]);
+              a = s.length;
+              this.dropAll();
+              this.report(len, data);
+              return -1;
+            }
+            const data = chunk.slice(base + a, base + i);
+            a = i + dl;
+            if (mode === UTF8_TEXT) ua = u.indexOf(d, ua) + dl;
+            this.report(len, data);
+          } else {
+            let line: unknown;
+            if (mode === BYTES) line = u8.subarray(base + a, base + i);
+            else if (mode === ASCII_TEXT) line = s.slice(a, i);
+            else if (mode === UTF8_TEXT) {
+              const ui = u.indexOf(d, ua);
+              line = u.slice(ua, ui);
+              ua = ui + dl;
+            } else line = buf.toString("utf8", base + a, base + i);
+            a = i + dl;
+            if (onLine(line) === false) return base + a;
+          }
+          i = s.indexOf(d, a);
+        }
+      }
+    } catch (error) {
+      // Keep what was not consumed, so an exception thrown by a callback loses no input.
+      if (base + a < end) this.held.unshift(copyBytes(chunk.subarray(base + a)));
+      throw error;
+    }
+    if (base + a < end) this.appendPartial(chunk, base + a);
+    return -1;
+  }
+
+  /** Adds `chunk[from..]` (no complete delimiter in it) to the partial line and checks its length. */
+  private appendPartial(chunk: Uint8Array, from: number): void {
+    const acc = this.acc;
+    acc.append(chunk, from);
+    // A trailing piece of the delimiter may still be completed by the next chunk: don't count it, so
+    // a line of exactly maxLength is accepted whatever the chunking (even with CR and LF apart).
+    const content = acc.length - this.partialDelimiterSuffix();
+    if (content <= this.maxLength) return;
+    const data = acc.copy();
+    if (this.overflow === "drop") {
+      this.dropAll();
+    } else {
+      this.keepDelimiterTail();
+      this.discarding = true;
+    }
+    this.report(content, data);
+  }
+
+  /** While discarding: returns the offset just past the next delimiter, or -1 if the chunk has none. */
+  private skipDiscarded(chunk: Uint8Array): number {
+    const dl = this.delim.length;
+    const k = this.splitMatch(chunk, 0);
+    let next = -1;
+    if (k > 0) next = dl - k;
+    else {
+      const i = asBuffer(chunk).indexOf(this.delim);
+      if (i !== -1) next = i + dl;
+    }
+    if (next < 0) {
+      this.acc.append(chunk);
+      this.keepDelimiterTail();
+      return -1;
+    }
+    this.acc.clear();
+    this.discarding = false;
+    return next;
+  }
+
+  /** Keeps only the last `delimiter.length - 1` bytes of `acc` (enough to find a split delimiter). */
+  private keepDelimiterTail(): void {
+    const acc = this.acc;
+    const keep = Math.min(this.delim.length - 1, acc.length);
+    acc.bytes.copyWithin(0, acc.length - keep, acc.length);
+    acc.length = keep;
+  }
+
+  /** Largest k such that acc's last k bytes + chunk[pos..] start with the delimiter; 0 if none. */
+  private splitMatch(chunk: Uint8Array, pos: number): number {
+    const d = this.delim;
+    const dl = d.length;
+    const acc = this.acc.bytes;
+    const al = this.acc.length;
+    const avail = chunk.length - pos;
+    outer: for (let k = Math.min(dl - 1, al); k >= 1; k--) {
+      if (avail < dl - k) continue;
+      for (let j = 0; j < k; j++) if (acc[al - k + j] !== d[j]) continue outer;
+      for (let j = k; j < dl; j++) if (chunk[pos + j - k] !== d[j]) continue outer;
+      return k;
+    }
+    return 0;
+  }
+
+  /** Length of the longest proper prefix of the delimiter that `acc` ends with. */
+  private partialDelimiterSuffix(): number {
+    const d = this.delim;
+    const acc = this.acc.bytes;
+    const al = this.acc.length;
+    outer: for (let k = Math.min(d.length - 1, al); k >= 1; k--) {
+      for (let j = 0; j < k; j++) if (acc[al - k + j] !== d[j]) continue outer;
+      return k;
+    }
+    return 0;
+  }
+
+  private dropAll(): void {
+    this.acc.clear();
+    this.held = [];
+    this.discarding = false;
+  }
+
+  private report(length: number, data: Uint8Array): void {
+    const onOverflow = this.onOverflow;
+    if (onOverflow === undefined) throw new LineTooLongError(length, this.maxLength);
+    onOverflow({ length, maxLength: this.maxLength, data });
+  }
+}
+
+function checkMaxLength(n: number): number {
+  if (!(Number.isInteger(n) || n === Number.POSITIVE_INFINITY) || n < 0) {
+    throw new InvalidArgumentError(`maxLength must be a non-negative integer (bytes), got ${String(n)}`);
+  }
+  return n;
+}
