@@ -3,6 +3,7 @@
  * `IReactorTCP`...). Application code written against these interfaces runs unchanged on the real
  * {@link Reactor} and on `@lr/testing`'s `MemoryReactor` / `Clock`.
  */
+import type { ConnectionOptions, TlsOptions } from "node:tls";
 import type { TransferListItem } from "node:worker_threads";
 import type { Address } from "./address.js";
 
@@ -221,6 +222,19 @@ export interface ReactorTCP {
   listenTCP(port: number, factory: FactoryLike, options?: ListenTCPOptions): ListeningPort;
   /** Connects to a TCP server. Starts when the reactor runs (at once if it is running). */
   connectTCP(host: string, port: number, factory: ClientFactoryLike, options?: ConnectTCPOptions): Connector;
+}
+
+/**
+ * TLS over TCP: Twisted's `IReactorSSL`, on `node:tls`. Transports are the same as TCP ones (a
+ * `TLSSocket` is a `net.Socket`); a server protocol is attached once the handshake completed, and a
+ * client connection counts as established only after it (a certificate error fails the attempt).
+ * Not part of {@link ReactorLike}, so test doubles need not implement it.
+ */
+export interface ReactorTLS {
+  /** Listens for TLS connections on a TCP port; `tlsOptions` are `node:tls` server options (`key`, `cert`...). */
+  listenTLS(port: number, factory: FactoryLike, tlsOptions: TlsOptions, options?: ListenTCPOptions): ListeningPort;
+  /** Connects with TLS; `tlsOptions` are `node:tls` connect options (`ca`, `servername`, `rejectUnauthorized`...). */
+  connectTLS(host: string, port: number, factory: ClientFactoryLike, tlsOptions: ConnectionOptions, options?: ConnectTCPOptions): Connector;
 }
 
 /** UNIX domain sockets: Twisted's `IReactorUNIX`. */

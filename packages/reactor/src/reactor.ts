@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { ConnectionOptions, TlsOptions } from "node:tls";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "./address.js";
 import { InvalidArgumentError, JobCancelledError, ReactorAlreadyRunning, ReactorNotRunning } from "./errors.js";
 import type {
@@ -13,6 +14,7 @@ import type {
   ListeningPort,
   ReactorLike,
   ReactorState,
+  ReactorTLS,
   SystemEventPhase,
   SystemEventTrigger,
   ThreadJob,
@@ -80,7 +82,7 @@ const MAX_TIMER_MS = 0x7fff_ffff;
  * }
  * ```
  */
-export class Reactor implements ReactorLike {
+export class Reactor implements ReactorLike, ReactorTLS {
   /** Where caught errors are reported. */
   readonly logger: Logger;
   readonly #shutdownTimeoutMs: number;
@@ -364,6 +366,25 @@ export class Reactor implements ReactorLike {
     if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`);
     const connector = new StreamConnector(
       { type: "TCP", host, port, timeoutMs: options.timeoutMs ?? 30_000, bindAddress: options.bindAddress },
+      factory,
+      this.#connectorOwner,
+    );
+    this.#connectors.add(connector);
+    connector.connect();
+    return connector;
+  }
+
+  listenTLS(port: number, factory: FactoryLike, tlsOptions: TlsOptions, options: ListenTCPOptions = {}): ListeningPort {
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`);
+    return this.#addPort(
+      new StreamPort({ type: "TCP", port, host: options.host || undefined, backlog: options.backlog ?? 50, tls: tlsOptions }, factory, this.#portOwner),
+    );
+  }
+
+  connectTLS(host: string, port: number, factory: ClientFactoryLike, tlsOptions: ConnectionOptions, options: ConnectTCPOptions = {}): Connector {
+    if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`);
+    const connector = new StreamConnector(
+      { type: "TCP", host, port, timeoutMs: options.timeoutMs ?? 30_000, bindAddress: options.bindAddress, tls: tlsOptions },
       factory,
       this.#connectorOwner,
     );

@@ -136,7 +136,9 @@ export class SocketTransport implements Transport {
       this.#callProducer("stopProducing");
       this.#producer = null;
     }
-    if (this.kind === "TCP" && typeof this.socket.resetAndDestroy === "function" && !this.socket.connecting && !this.socket.destroyed) {
+    // resetAndDestroy() throws on a TLS socket (its handle is not a TCP handle): plain destroy there.
+    const encrypted = (this.socket as Socket & { encrypted?: boolean }).encrypted === true;
+    if (this.kind === "TCP" && !encrypted && typeof this.socket.resetAndDestroy === "function" && !this.socket.connecting && !this.socket.destroyed) {
       this.socket.resetAndDestroy();
     } else {
       this.socket.destroy();

@@ -1,4 +1,5 @@
 import { type Socket, connect as netConnect } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "./address.js";
 import {
   AlreadyConnectingError,
@@ -15,7 +16,14 @@ import { SocketTransport, type TransportOwner } from "./socket-transport.js";
 
 /** Where a {@link StreamConnector} connects. */
 export type ConnectSpec =
-  | { readonly type: "TCP"; readonly host: string; readonly port: number; readonly timeoutMs: number; readonly bindAddress: string | undefined }
+  | {
+      readonly type: "TCP";
+      readonly host: string;
+      readonly port: number;
+      readonly timeoutMs: number;
+      readonly bindAddress: string | undefined;
+      readonly tls?: ConnectionOptions;
+    }
   | { readonly type: "UNIX"; readonly path: string; readonly timeoutMs: number };
 
 /** What a connector needs from the reactor that owns it. */
@@ -134,7 +142,10 @@ export class StreamConnector implements Connector {
     const s = this.spec;
     const socket =
       s.type === "TCP"
-        ? netConnect({ host: s.host, port: s.port, localAddress: s.bindAddress, allowHalfOpen: true })
+        ? s.tls
+          ? // tls.connect hands these to net.connect; its typings just omit them.
+            tlsConnect({ ...s.tls, host: s.host, port: s.port, localAddress: s.bindAddress, allowHalfOpen: true } as ConnectionOptions)
+          : netConnect({ host: s.host, port: s.port, localAddress: s.bindAddress, allowHalfOpen: true })
         : netConnect({ path: s.path, allowHalfOpen: true });
     this.#socket = socket;
     if (s.timeoutMs > 0 && Number.isFinite(s.timeoutMs)) {
@@ -148,7 +159,8 @@ export class StreamConnector implements Connector {
       this.#failed(mapConnectError(error, this.describe(), s.type === "TCP" ? s.host : s.path));
     };
     socket.once("error", onError);
-    socket.once("connect", () => {
+    // TLS: connected means handshaken, so certificate errors fail the attempt (clientConnectionFailed).
+    socket.once(s.type === "TCP" && s.tls ? "secureConnect" : "connect", () => {
       socket.off("error", onError);
       if (this.#socket !== socket || this.#state !== "connecting") {
         socket.destroy();

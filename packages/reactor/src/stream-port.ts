@@ -1,11 +1,12 @@
 import { type Server, type Socket, createServer } from "node:net";
+import { type TlsOptions, createServer as createTLSServer } from "node:tls";
 import { type Address, tcpAddress, unixAddress } from "./address.js";
 import { CannotListenError, NotListeningError } from "./errors.js";
 import type { FactoryLike, ListeningPort } from "./interfaces.js";
 
 /** Where a {@link StreamPort} listens. */
 export type PortSpec =
-  | { readonly type: "TCP"; readonly port: number; readonly host: string | undefined; readonly backlog: number }
+  | { readonly type: "TCP"; readonly port: number; readonly host: string | undefined; readonly backlog: number; readonly tls?: TlsOptions }
   | { readonly type: "UNIX"; readonly path: string; readonly backlog: number };
 
 /** What a port needs from the reactor that owns it. */
@@ -75,7 +76,11 @@ export class StreamPort implements ListeningPort {
   startListening(): void {
     if (this.#state !== "pending") return;
     this.#state = "binding";
-    const server = createServer({ allowHalfOpen: true, noDelay: false });
+    const tls = this.spec.type === "TCP" ? this.spec.tls : undefined;
+    // TLS: no half-open sockets, or a peer that gives up mid-handshake leaves a socket nobody owns
+    // (server.close() would then wait for it forever).
+    const server = tls ? createTLSServer({ ...tls, allowHalfOpen: false }) : createServer({ allowHalfOpen: true, noDelay: false });
+    if (tls) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     this.#server = server;
     const onError = (error: Error) => {
       if (this.#state === "closed") {
@@ -92,7 +97,8 @@ export class StreamPort implements ListeningPort {
       this.#owner.portClosed(this);
     };
     server.once("error", onError);
-    server.on("connection", (socket: Socket) => this.#owner.accept(this, socket));
+    // A TLS server also emits "connection" for the raw socket: protocols only see handshaken ones.
+    server.on(tls ? "secureConnection" : "connection", (socket: Socket) => this.#owner.accept(this, socket));
     const done = () => {
       server.off("error", onError);
       server.on("error", () => {});
