@@ -304,8 +304,12 @@ export class MemoryConnection {
    */
   pump(): boolean {
     if (this.closed) return false;
-    let moved = this.#move(this.client, this.server);
-    moved = this.#move(this.server, this.client) || moved;
+    // Take both queues first: bytes written in reaction to this delivery wait for the next pump.
+    const fromClient = this.#take(this.client);
+    const fromServer = this.#take(this.server);
+    if (fromClient) this.server.receive(fromClient);
+    if (fromServer) this.client.receive(fromServer);
+    let moved = fromClient !== null || fromServer !== null;
     moved = this.#settleClose() || moved;
     if (!moved) {
       this.client.pullProducer();
@@ -323,12 +327,11 @@ export class MemoryConnection {
     }
   }
 
-  #move(from: MemoryTransport, to: MemoryTransport): boolean {
-    if (from.outgoing.length === 0) return false;
+  #take(from: MemoryTransport): Buffer | null {
+    if (from.outgoing.length === 0) return null;
     const chunks = from.outgoing;
     from.outgoing = [];
-    to.receive(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    return true;
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   }
 
   #settleClose(): boolean {
