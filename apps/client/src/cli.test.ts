@@ -22,8 +22,30 @@ describe("parseClientArgs", () => {
 
   it("reads every flag; seconds may be fractional", () => {
     expect(
-      run(["--host", "127.0.0.1", "--port", "1", "--tries", "7", "--work", "0.25", "--linger", ".5", "--message", "ok ✓", "--json"]),
-    ).toEqual({ host: "127.0.0.1", port: 1, tries: 7, work: 0.25, linger: 0.5, message: "ok ✓", json: true });
+      run([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "1",
+        "--tries",
+        "7",
+        "--work",
+        "0.25",
+        "--linger",
+        ".5",
+        "--message",
+        "ok ✓",
+        "--json",
+      ]),
+    ).toEqual({
+      host: "127.0.0.1",
+      port: 1,
+      tries: 7,
+      work: 0.25,
+      linger: 0.5,
+      message: "ok ✓",
+      json: true,
+    });
   });
 
   it("--help and --version", () => {
@@ -56,9 +78,20 @@ describe("parseClientArgs", () => {
   });
 
   it("the help documents every flag with its default", () => {
-    for (const flag of ["--host", "--port", "--tries", "--work", "--linger", "--message", "--json", "--help", "--version"]) {
+    for (const flag of [
+      "--host",
+      "--port",
+      "--tries",
+      "--work",
+      "--linger",
+      "--message",
+      "--json",
+      "--help",
+      "--version",
+    ]) {
       expect(CLIENT_HELP).toContain(flag);
     }
-    for (const value of Object.values(CLIENT_DEFAULTS)) expect(CLIENT_HELP).toContain(`(default ${value})`);
+    for (const value of Object.values(CLIENT_DEFAULTS))
+      expect(CLIENT_HELP).toContain(`(default ${value})`);
   });
 });

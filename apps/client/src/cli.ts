@@ -67,7 +67,8 @@ export function describeParseError(error: unknown): string {
 }
 
 function parseInteger(flag: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} expects an integer, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw))
+    throw new UsageError(`${flag} expects an integer, got ${JSON.stringify(raw)}`);
   const value = Number(raw);
   if (value < min || value > max) {
     throw new UsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
@@ -132,7 +133,8 @@ export function parseClientArgs(argv: readonly string[]): ClientCommand {
     options: {
       host,
       port: port === undefined ? CLIENT_DEFAULTS.port : parseInteger("--port", port, 1, 65535),
-      tries: tries === undefined ? CLIENT_DEFAULTS.tries : parseInteger("--tries", tries, 1, 1_000_000),
+      tries:
+        tries === undefined ? CLIENT_DEFAULTS.tries : parseInteger("--tries", tries, 1, 1_000_000),
       work: work === undefined ? CLIENT_DEFAULTS.work : parseSeconds("--work", work),
       linger: linger === undefined ? CLIENT_DEFAULTS.linger : parseSeconds("--linger", linger),
       message,

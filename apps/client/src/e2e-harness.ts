@@ -76,7 +76,9 @@ export class AppProcess {
       let done = false;
       const timer = setTimeout(() => {
         done = true;
-        reject(new Error(`no matching line within ${timeoutMs} ms; output so far:\n${this.describe()}`));
+        reject(
+          new Error(`no matching line within ${timeoutMs} ms; output so far:\n${this.describe()}`),
+        );
       }, timeoutMs);
       const check = (): void => {
         if (done) return;
@@ -98,7 +100,11 @@ export class AppProcess {
   }
 
   /** Waits until `count` stdout lines match `predicate`. */
-  async waitForCount(predicate: (line: string) => boolean, count: number, timeoutMs = 15_000): Promise<void> {
+  async waitForCount(
+    predicate: (line: string) => boolean,
+    count: number,
+    timeoutMs = 15_000,
+  ): Promise<void> {
     let from = 0;
     for (let i = 0; i < count; i++) {
       const line = await this.waitForLine(predicate, { from, timeoutMs });
@@ -112,7 +118,9 @@ export class AppProcess {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill("SIGKILL");
-        reject(new Error(`process did not exit within ${timeoutMs} ms; output:\n${this.describe()}`));
+        reject(
+          new Error(`process did not exit within ${timeoutMs} ms; output:\n${this.describe()}`),
+        );
       }, timeoutMs);
     });
     try {

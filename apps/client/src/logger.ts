@@ -18,7 +18,8 @@ export function createAppLogger(program: string, write: (text: string) => void):
       if (event.error instanceof CannotListenError) return;
       const error = event.error;
       let text = `${program}: ${event.level}: ${event.message}`;
-      if (error instanceof Error && !event.message.includes(error.message)) text += `: ${error.message}`;
+      if (error instanceof Error && !event.message.includes(error.message))
+        text += `: ${error.message}`;
       if (debug && error instanceof Error && error.stack) text += `\n${error.stack}`;
       write(`${text}\n`);
     },

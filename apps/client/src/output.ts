@@ -126,7 +126,12 @@ class JsonOutput implements ClientOutput {
     this.#event({ event: "connect-failed", try: attempt, reason, code });
   }
   tryEnded(outcome: TryOutcome): void {
-    this.#event({ event: "try", try: outcome.attempt, ok: outcome.ok, triesLeft: outcome.triesLeft });
+    this.#event({
+      event: "try",
+      try: outcome.attempt,
+      ok: outcome.ok,
+      triesLeft: outcome.triesLeft,
+    });
   }
   done(tries: number, failed: number): void {
     this.#event({ event: "done", tries, failed });

@@ -16,7 +16,12 @@ export const CLEAR_LINE = "\r\x1b[2K";
  * renderProgress(2100, 5000, 3, 20); // "⠸ [########············] 2.1s / 5.0s"
  * ```
  */
-export function renderProgress(elapsedMs: number, expectedMs: number, frame: number, width = 24): string {
+export function renderProgress(
+  elapsedMs: number,
+  expectedMs: number,
+  frame: number,
+  width = 24,
+): string {
   const ratio = expectedMs > 0 ? Math.min(1, Math.max(0, elapsedMs / expectedMs)) : 1;
   const filled = Math.round(ratio * width);
   const spinner = SPINNER[frame % SPINNER.length] ?? SPINNER[0];

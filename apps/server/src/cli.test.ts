@@ -22,8 +22,29 @@ describe("parseServerArgs", () => {
 
   it("reads every flag", () => {
     expect(
-      run(["--port", "0", "--host", "::1", "--max-line-length", "10", "--json", "--quiet", "--workers", "2", "--greet", "hi"]),
-    ).toEqual({ port: 0, host: "::1", maxLineLength: 10, json: true, quiet: true, workers: 2, greet: "hi" });
+      run([
+        "--port",
+        "0",
+        "--host",
+        "::1",
+        "--max-line-length",
+        "10",
+        "--json",
+        "--quiet",
+        "--workers",
+        "2",
+        "--greet",
+        "hi",
+      ]),
+    ).toEqual({
+      port: 0,
+      host: "::1",
+      maxLineLength: 10,
+      json: true,
+      quiet: true,
+      workers: 2,
+      greet: "hi",
+    });
     expect(run(["--port=1234"]).port).toBe(1234);
   });
 
@@ -53,9 +74,20 @@ describe("parseServerArgs", () => {
   });
 
   it("the help documents every flag with its default", () => {
-    for (const flag of ["--port", "--host", "--max-line-length", "--json", "--quiet", "--workers", "--greet", "--help", "--version"]) {
+    for (const flag of [
+      "--port",
+      "--host",
+      "--max-line-length",
+      "--json",
+      "--quiet",
+      "--workers",
+      "--greet",
+      "--help",
+      "--version",
+    ]) {
       expect(SERVER_HELP).toContain(flag);
     }
-    for (const value of Object.values(SERVER_DEFAULTS)) expect(SERVER_HELP).toContain(`(default ${value})`);
+    for (const value of Object.values(SERVER_DEFAULTS))
+      expect(SERVER_HELP).toContain(`(default ${value})`);
   });
 });

@@ -67,7 +67,8 @@ export function describeParseError(error: unknown): string {
 }
 
 function parseInteger(flag: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} expects an integer, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw))
+    throw new UsageError(`${flag} expects an integer, got ${JSON.stringify(raw)}`);
   const value = Number(raw);
   if (value < min || value > max) {
     throw new UsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
@@ -118,7 +119,8 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
   return {
     kind: "run",
     options: {
-      port: portRaw === undefined ? SERVER_DEFAULTS.port : parseInteger("--port", portRaw, 0, 65535),
+      port:
+        portRaw === undefined ? SERVER_DEFAULTS.port : parseInteger("--port", portRaw, 0, 65535),
       host,
       maxLineLength:
         lengthRaw === undefined

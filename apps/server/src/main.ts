@@ -1,1 +1,89 @@
-console.log("usage: lr-server [--port <port>] [--host <host>]");
+import cluster from "node:cluster";
+import { createReactor } from "@lr/reactor";
+import pkg from "../package.json" with { type: "json" };
+import { parseServerArgs, SERVER_HELP, UsageError } from "./cli.js";
+import { reportWorkerRun, runPrimary, workerHost } from "./cluster.js";
+import { createAppLogger } from "./logger.js";
+import { createServerOutput } from "./output.js";
+import { runServer, type ServerHost } from "./server.js";
+
+const PROGRAM = "lr-server";
+
+function printError(line: string): void {
+  process.stderr.write(`${PROGRAM}: ${line}\n`);
+}
+
+/** stdout closed under us (`| head`): stop printing, keep serving, no stack trace. */
+function stdoutSink(): (chunk: string) => void {
+  let open = true;
+  process.stdout.on("error", () => {
+    open = false;
+  });
+  return (chunk) => {
+    if (open) process.stdout.write(chunk);
+  };
+}
+
+function signalHost(): ServerHost {
+  return {
+    error: printError,
+    onStopRequest(handler) {
+      let count = 0;
+      const onSignal = (): void => handler(++count);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      return () => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      };
+    },
+  };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let command: ReturnType<typeof parseServerArgs>;
+  try {
+    command = parseServerArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    printError(error.message);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(SERVER_HELP);
+    return;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const options = command.options;
+  const sink = stdoutSink();
+  const logger = createAppLogger(PROGRAM, (text) => process.stderr.write(text));
+
+  if (cluster.isPrimary && options.workers > 1) {
+    const output = createServerOutput(options, sink);
+    process.exitCode = await runPrimary(options, output, signalHost());
+    return;
+  }
+
+  const worker = cluster.isWorker ? cluster.worker?.id : undefined;
+  const output = createServerOutput({ ...options, worker }, sink);
+  const reactor = createReactor({ logger });
+  if (worker !== undefined) {
+    reportWorkerRun(await runServer(reactor, options, output, workerHost(), false));
+    return;
+  }
+  const run = await runServer(reactor, options, output, signalHost());
+  // A second signal cut the graceful stop short: leave now.
+  if (run.exitCode !== 0 && reactor.state !== "stopped") process.exit(run.exitCode);
+  process.exitCode = run.exitCode;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  printError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.LR_DEBUG === "1" && error instanceof Error)
+    process.stderr.write(`${error.stack}\n`);
+  process.exit(70);
+});

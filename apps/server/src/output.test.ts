@@ -52,7 +52,12 @@ describe("server output", () => {
       { event: "listening", host: "127.0.0.1", port: 9000 },
       { event: "connection", id: 7, peer: "127.0.0.1:5000" },
       { event: "line", id: 7, data: tricky },
-      { event: "lost", id: 7, reason: "ConnectionDone: Connection was closed cleanly.", code: "ERR_CONNECTION_DONE" },
+      {
+        event: "lost",
+        id: 7,
+        reason: "ConnectionDone: Connection was closed cleanly.",
+        code: "ERR_CONNECTION_DONE",
+      },
       { event: "stopped", connections: 1, lines: 1 },
     ]);
   });
