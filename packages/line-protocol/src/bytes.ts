@@ -6,7 +6,9 @@ export const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** A `Buffer` over the same memory (no copy), for the native `toString` fast paths. */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** UTF-8 bytes of a string; a `Uint8Array` is returned as is. */

@@ -20,7 +20,10 @@ export class LineTooLongError extends LrError {
   /** The limit that was exceeded. */
   readonly maxLength: number;
   constructor(length: number, maxLength: number) {
-    super("ERR_LINE_TOO_LONG", `Line of at least ${length} bytes exceeds the maximum of ${maxLength} bytes.`);
+    super(
+      "ERR_LINE_TOO_LONG",
+      `Line of at least ${length} bytes exceeds the maximum of ${maxLength} bytes.`,
+    );
     this.length = length;
     this.maxLength = maxLength;
   }
@@ -40,7 +43,10 @@ export class FrameTooLongError extends LrError {
   /** The limit that was exceeded. */
   readonly maxLength: number;
   constructor(length: number, maxLength: number) {
-    super("ERR_FRAME_TOO_LONG", `Frame of ${length} bytes exceeds the maximum of ${maxLength} bytes.`);
+    super(
+      "ERR_FRAME_TOO_LONG",
+      `Frame of ${length} bytes exceeds the maximum of ${maxLength} bytes.`,
+    );
     this.length = length;
     this.maxLength = maxLength;
   }
@@ -85,7 +91,10 @@ export class StringTooLongError extends LrError {
   /** The exclusive upper bound for the prefix size (2^(8n)). */
   readonly limit: number;
   constructor(length: number, limit: number) {
-    super("ERR_STRING_TOO_LONG", `String of ${length} bytes is too long for the prefix: the maximum is ${limit - 1}.`);
+    super(
+      "ERR_STRING_TOO_LONG",
+      `String of ${length} bytes is too long for the prefix: the maximum is ${limit - 1}.`,
+    );
     this.length = length;
     this.limit = limit;
   }

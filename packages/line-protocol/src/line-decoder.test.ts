@@ -1,9 +1,9 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { bytesOf, chunked, chunkingArb, type Frame, referenceFrames } from "../test/helpers.js";
 import { LineTooLongError } from "./errors.js";
-import { type LineDecoderOptions, type LineOverflow, LineDecoder } from "./line-decoder.js";
-import { bytesOf, chunked, chunkingArb, referenceFrames, type Frame } from "../test/helpers.js";
+import { LineDecoder, type LineDecoderOptions, type LineOverflow } from "./line-decoder.js";
 
 const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
 
@@ -49,7 +49,11 @@ describe("LineDecoder: Twisted's edge cases", () => {
   });
 
   it("splits on LF only with delimiter \\n, keeping the CR", () => {
-    expect(new LineDecoder({ delimiter: "\n" }).pushText(bytesOf("a\r\nb\n\n"))).toEqual(["a\r", "b", ""]);
+    expect(new LineDecoder({ delimiter: "\n" }).pushText(bytesOf("a\r\nb\n\n"))).toEqual([
+      "a\r",
+      "b",
+      "",
+    ]);
   });
 
   it("accepts a line of exactly maxLength, also with CR and LF in different chunks", () => {
@@ -97,7 +101,11 @@ describe("LineDecoder: Twisted's edge cases", () => {
 
   it("discard policy skips to the next delimiter and goes on", () => {
     const seen: number[] = [];
-    const d = new LineDecoder({ maxLength: 3, overflow: "discard", onOverflow: (o) => seen.push(o.length) });
+    const d = new LineDecoder({
+      maxLength: 3,
+      overflow: "discard",
+      onOverflow: (o) => seen.push(o.length),
+    });
     expect(d.pushText(bytesOf("abcdef"))).toEqual([]);
     expect(d.pushText(bytesOf("ghi\r"))).toEqual([]);
     expect(d.pushText(bytesOf("\nok\r\nlonger\r\nyes\r\n"))).toEqual(["ok", "yes"]);
@@ -130,7 +138,12 @@ describe("LineDecoder: Twisted's edge cases", () => {
   it("stops when the callback returns false and resumes with an empty chunk", () => {
     const d = new LineDecoder();
     const got: string[] = [];
-    expect(d.decodeText(bytesOf("a\r\nb\r\nc"), (l) => (got.push(l), l !== "a"))).toBe(false);
+    expect(
+      d.decodeText(bytesOf("a\r\nb\r\nc"), (l) => {
+        got.push(l);
+        return l !== "a";
+      }),
+    ).toBe(false);
     expect(got).toEqual(["a"]);
     expect(d.hasBacklog).toBe(true);
     expect(text(d.buffered())).toBe("b\r\nc");
@@ -177,8 +190,12 @@ describe("LineDecoder: Twisted's edge cases", () => {
   });
 
   it("rejects an empty delimiter and a bad maxLength", () => {
-    expect(() => new LineDecoder({ delimiter: "" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
-    expect(() => new LineDecoder({ maxLength: -1 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    expect(() => new LineDecoder({ delimiter: "" })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARG" }),
+    );
+    expect(() => new LineDecoder({ maxLength: -1 })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARG" }),
+    );
   });
 
   it("does not rescan a long partial line (linear in the input)", () => {
@@ -221,11 +238,12 @@ describe("LineDecoder properties", () => {
         fc.constantFrom("\r\n", "\n", "\u00ff\u0080"),
         chunkingArb,
         (bytes, delimiter, cuts) => {
-          const delim = delimiter === "\u00ff\u0080" ? Buffer.from([0xff, 0x80]) : bytesOf(delimiter);
+          const delim =
+            delimiter === "\u00ff\u0080" ? Buffer.from([0xff, 0x80]) : bytesOf(delimiter);
           const expected = referenceFrames(bytes, delim, Number.POSITIVE_INFINITY);
-          expect(run(chunked(bytes, cuts), { delimiter: delim, maxLength: Number.POSITIVE_INFINITY })).toEqual(
-            expected,
-          );
+          expect(
+            run(chunked(bytes, cuts), { delimiter: delim, maxLength: Number.POSITIVE_INFINITY }),
+          ).toEqual(expected);
         },
       ),
       { numRuns: 500 },
@@ -240,7 +258,12 @@ describe("LineDecoder properties", () => {
         chunkingArb,
         fc.constantFrom<"drop" | "discard">("drop", "discard"),
         (bytes, maxLength, cuts, overflow) => {
-          const d = new LineDecoder({ delimiter: "\n", maxLength, overflow, onOverflow: () => undefined });
+          const d = new LineDecoder({
+            delimiter: "\n",
+            maxLength,
+            overflow,
+            onOverflow: () => undefined,
+          });
           for (const c of chunked(bytes, cuts)) {
             d.decode(c, () => undefined);
             expect(d.bufferedLength).toBeLessThanOrEqual(maxLength + 1);
@@ -254,7 +277,9 @@ describe("LineDecoder properties", () => {
   it("stopping after random lines and resuming delivers every line once, in order", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom("a", "b", "\r\n", "cd"), { maxLength: 100 }).map((a) => a.join("")),
+        fc
+          .array(fc.constantFrom("a", "b", "\r\n", "cd"), { maxLength: 100 })
+          .map((a) => a.join("")),
         chunkingArb,
         fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }),
         (input, cuts, stops) => {

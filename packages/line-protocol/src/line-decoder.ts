@@ -4,7 +4,7 @@
  */
 import { Buffer, isAscii } from "node:buffer";
 import { InvalidArgumentError } from "@lr/reactor";
-import { ByteAccumulator, asBuffer, concatBytes, copyBytes, EMPTY } from "./bytes.js";
+import { asBuffer, ByteAccumulator, concatBytes, copyBytes, EMPTY } from "./bytes.js";
 import { LineTooLongError } from "./errors.js";
 
 /**
@@ -104,7 +104,9 @@ export class LineDecoder {
     this.maxLength = checkMaxLength(options.maxLength ?? DEFAULT_MAX_LINE_LENGTH);
     const overflow = options.overflow ?? "drop";
     if (overflow !== "drop" && overflow !== "discard") {
-      throw new InvalidArgumentError(`overflow must be "drop" or "discard", got ${JSON.stringify(overflow)}`);
+      throw new InvalidArgumentError(
+        `overflow must be "drop" or "discard", got ${JSON.stringify(overflow)}`,
+      );
     }
     this.overflow = overflow;
     this.onOverflow = options.onOverflow;
@@ -121,7 +123,10 @@ export class LineDecoder {
    * Throws `InvalidArgumentError` for an empty delimiter.
    */
   setDelimiter(delimiter: string | Uint8Array): void {
-    const bytes = typeof delimiter === "string" ? new Uint8Array(Buffer.from(delimiter, "utf8")) : copyBytes(delimiter);
+    const bytes =
+      typeof delimiter === "string"
+        ? new Uint8Array(Buffer.from(delimiter, "utf8"))
+        : copyBytes(delimiter);
     if (bytes.length === 0) throw new InvalidArgumentError("the line delimiter must not be empty");
     if (this.delim.length !== 0 && this.acc.length !== 0) {
       // The partial line was scanned for the old delimiter only: hand it back as unscanned input.
@@ -231,7 +236,8 @@ export class LineDecoder {
       while (c !== undefined) {
         const stop = this.scan(c, onLine, text);
         if (stop >= 0) {
-          if (stop < c.length) this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
+          if (stop < c.length)
+            this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
           return false;
         }
         c = this.held.shift();
@@ -282,13 +288,20 @@ export class LineDecoder {
         }
         if (lineLen > this.maxLength) {
           if (this.overflow === "drop") {
-            const data = concatBytes([acc.bytes.subarray(0, acc.length), chunk.subarray(pos), ...this.held]);
+            const data = concatBytes([
+              acc.bytes.subarray(0, acc.length),
+              chunk.subarray(pos),
+              ...this.held,
+            ]);
             a = s.length;
             this.dropAll();
             this.report(lineLen, data);
             return -1;
           }
-          const data = concatBytes([acc.bytes.subarray(0, acc.length), chunk.subarray(pos, pos + head)]);
+          const data = concatBytes([
+            acc.bytes.subarray(0, acc.length),
+            chunk.subarray(pos, pos + head),
+          ]);
           acc.clear();
           this.report(lineLen, data);
         } else {
@@ -312,7 +325,13 @@ export class LineDecoder {
       let i = s.indexOf(d, a);
       if (i !== -1) {
         const max = this.maxLength;
-        const mode = !text ? BYTES : isAscii(chunk) ? ASCII_TEXT : this.delimAscii ? UTF8_TEXT : UTF8_PER_LINE;
+        const mode = !text
+          ? BYTES
+          : isAscii(chunk)
+            ? ASCII_TEXT
+            : this.delimAscii
+              ? UTF8_TEXT
+              : UTF8_PER_LINE;
         // A plain Uint8Array view: its subarray() is cheaper than Buffer's.
         const u8 = mode === BYTES ? new Uint8Array(chunk.buffer, chunk.byteOffset, end) : chunk;
         let u = "";
@@ -450,7 +469,9 @@ export class LineDecoder {
 
 function checkMaxLength(n: number): number {
   if (!(Number.isInteger(n) || n === Number.POSITIVE_INFINITY) || n < 0) {
-    throw new InvalidArgumentError(`maxLength must be a non-negative integer (bytes), got ${String(n)}`);
+    throw new InvalidArgumentError(
+      `maxLength must be a non-negative integer (bytes), got ${String(n)}`,
+    );
   }
   return n;
 }

@@ -3,7 +3,12 @@
  */
 import { Protocol } from "@lr/reactor";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback, LineDecoder } from "./line-decoder.js";
-import { collectThenable, delimiterBytes, type PendingResults, settle } from "./protocol-support.js";
+import {
+  collectThenable,
+  delimiterBytes,
+  type PendingResults,
+  settle,
+} from "./protocol-support.js";
 
 /** Shared implementation of {@link LineOnlyReceiver} and {@link BytesLineOnlyReceiver} (not exported). */
 abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Protocol {
@@ -15,13 +20,13 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
   /** Whether lines are delivered as UTF-8 strings (`true`) or bytes. */
   protected abstract readonly textLines: boolean;
 
-  private decoder: LineDecoder | null = null;
-  private decoderDelimiter: string | Uint8Array = CRLF;
-  private pending: PendingResults = null;
+  #decoder: LineDecoder | null = null;
+  #decoderDelimiter: string | Uint8Array = CRLF;
+  #pending: PendingResults = null;
 
-  private readonly onLine: LineCallback<L> = (line) => {
+  readonly #onLine: LineCallback<L> = (line) => {
     const result = this.lineReceived(line);
-    if (result !== undefined) this.pending = collectThenable(this.pending, result);
+    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
     return this.transport?.disconnecting !== true;
   };
 
@@ -44,13 +49,14 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
     const transport = this.transport;
     if (transport === null) return;
     const delimiter = this.delimiter;
-    if (typeof line === "string" && typeof delimiter === "string") transport.write(line + delimiter);
+    if (typeof line === "string" && typeof delimiter === "string")
+      transport.write(line + delimiter);
     else transport.writeSequence([line, delimiter]);
   }
 
   override dataReceived(data: Uint8Array): unknown {
     if (this.transport?.disconnecting === true) return undefined;
-    let decoder = this.decoder;
+    let decoder = this.#decoder;
     if (decoder === null) {
       decoder = new LineDecoder({
         delimiter: delimiterBytes(this.delimiter),
@@ -58,23 +64,23 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
         overflow: "drop",
         onOverflow: (overflow) => {
           const result = this.lineLengthExceeded(overflow.data);
-          if (result !== undefined) this.pending = collectThenable(this.pending, result);
+          if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
         },
       });
-      this.decoder = decoder;
-      this.decoderDelimiter = this.delimiter;
+      this.#decoder = decoder;
+      this.#decoderDelimiter = this.delimiter;
     } else {
       if (decoder.maxLength !== this.MAX_LENGTH) decoder.maxLength = this.MAX_LENGTH;
-      if (this.decoderDelimiter !== this.delimiter) {
+      if (this.#decoderDelimiter !== this.delimiter) {
         decoder.setDelimiter(delimiterBytes(this.delimiter));
-        this.decoderDelimiter = this.delimiter;
+        this.#decoderDelimiter = this.delimiter;
       }
     }
-    if (this.textLines) decoder.decodeText(data, this.onLine as LineCallback<string>);
-    else decoder.decode(data, this.onLine as LineCallback<Uint8Array>);
-    const pending = this.pending;
+    if (this.textLines) decoder.decodeText(data, this.#onLine as LineCallback<string>);
+    else decoder.decode(data, this.#onLine as LineCallback<Uint8Array>);
+    const pending = this.#pending;
     if (pending === null) return undefined;
-    this.pending = null;
+    this.#pending = null;
     return settle(pending);
   }
 }

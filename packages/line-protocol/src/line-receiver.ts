@@ -2,16 +2,24 @@
  * Twisted's `LineReceiver` on top of {@link LineDecoder}: line mode and raw mode, pausable,
  * re-entrancy safe.
  */
-import { Protocol, type Producer } from "@lr/reactor";
+import { type Producer, Protocol } from "@lr/reactor";
 import { EMPTY, toBytes } from "./bytes.js";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback, LineDecoder } from "./line-decoder.js";
-import { collectThenable, delimiterBytes, type PendingResults, settle } from "./protocol-support.js";
+import {
+  collectThenable,
+  delimiterBytes,
+  type PendingResults,
+  settle,
+} from "./protocol-support.js";
 
 /**
  * Shared implementation of {@link LineReceiver} (string lines) and {@link BytesLineReceiver} (byte lines).
  * Not exported: subclass one of those two.
  */
-abstract class LineReceiverBase<L extends string | Uint8Array> extends Protocol implements Producer {
+abstract class LineReceiverBase<L extends string | Uint8Array>
+  extends Protocol
+  implements Producer
+{
   /** Line delimiter (Twisted default CRLF). May be changed at any time, e.g. in a subclass field. */
   delimiter: string | Uint8Array = CRLF;
   /**
@@ -27,14 +35,14 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends Protocol 
   /** Whether lines are delivered as UTF-8 strings (`true`) or bytes. */
   protected abstract readonly textLines: boolean;
 
-  private decoder: LineDecoder | null = null;
-  private decoderDelimiter: string | Uint8Array = CRLF;
-  private busy = false;
-  private pending: PendingResults = null;
+  #decoder: LineDecoder | null = null;
+  #decoderDelimiter: string | Uint8Array = CRLF;
+  #busy = false;
+  #pending: PendingResults = null;
 
-  private readonly onLine: LineCallback<L> = (line) => {
+  readonly #onLine: LineCallback<L> = (line) => {
     const result = this.lineReceived(line);
-    if (result !== undefined) this.pending = collectThenable(this.pending, result);
+    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
     // Stop right after this line if the handler switched to raw mode, paused or is closing: the rest
     // stays in the decoder and is handed over in the new mode, or when resumed.
     return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
@@ -65,7 +73,8 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends Protocol 
     const transport = this.transport;
     if (transport === null) return;
     const delimiter = this.delimiter;
-    if (typeof line === "string" && typeof delimiter === "string") transport.write(line + delimiter);
+    if (typeof line === "string" && typeof delimiter === "string")
+      transport.write(line + delimiter);
     else transport.writeSequence([line, delimiter]);
   }
 
@@ -85,7 +94,7 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends Protocol 
 
   /** Returns and forgets everything buffered (the partial line and input not yet delivered). */
   clearLineBuffer(): Uint8Array {
-    return this.decoder === null ? new Uint8Array(0) : this.decoder.takeBuffered();
+    return this.#decoder === null ? new Uint8Array(0) : this.#decoder.takeBuffered();
   }
 
   /** Stops delivering lines (even mid-buffer) and pauses the transport; data keeps being buffered. */
@@ -108,71 +117,71 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends Protocol 
   }
 
   override dataReceived(data: Uint8Array): unknown {
-    const decoder = this.syncDecoder();
-    if (this.busy || this.paused) {
+    const decoder = this.#syncDecoder();
+    if (this.#busy || this.paused) {
       // Re-entrant call (from a handler) or paused: keep the bytes, in order; the running call or
       // resumeProducing() delivers them.
       decoder.append(data);
       return undefined;
     }
-    this.busy = true;
+    this.#busy = true;
     try {
       if (this.lineMode || decoder.bufferedLength !== 0) {
         if (this.lineMode && this.transport?.disconnecting !== true) {
-          if (this.textLines) decoder.decodeText(data, this.onLine as LineCallback<string>);
-          else decoder.decode(data, this.onLine as LineCallback<Uint8Array>);
+          if (this.textLines) decoder.decodeText(data, this.#onLine as LineCallback<string>);
+          else decoder.decode(data, this.#onLine as LineCallback<Uint8Array>);
         } else decoder.append(data);
-        this.drain(decoder);
+        this.#drain(decoder);
       } else if (data.length !== 0 && this.transport?.disconnecting !== true) {
-        this.collect(this.rawDataReceived(data));
+        this.#collect(this.rawDataReceived(data));
       } else decoder.append(data);
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
-    const pending = this.pending;
+    const pending = this.#pending;
     if (pending === null) return undefined;
-    this.pending = null;
+    this.#pending = null;
     return settle(pending);
   }
 
   /** Delivers what the decoder holds, in the current mode, until it is empty or we must stop. */
-  private drain(decoder: LineDecoder): void {
+  #drain(decoder: LineDecoder): void {
     while (!this.paused && this.transport?.disconnecting !== true) {
       if (this.lineMode) {
         if (!decoder.hasBacklog) return;
         const done = this.textLines
-          ? decoder.decodeText(EMPTY, this.onLine as LineCallback<string>)
-          : decoder.decode(EMPTY, this.onLine as LineCallback<Uint8Array>);
+          ? decoder.decodeText(EMPTY, this.#onLine as LineCallback<string>)
+          : decoder.decode(EMPTY, this.#onLine as LineCallback<Uint8Array>);
         if (done) return;
       } else {
         if (decoder.bufferedLength === 0) return;
-        this.collect(this.rawDataReceived(decoder.takeBuffered()));
+        this.#collect(this.rawDataReceived(decoder.takeBuffered()));
       }
     }
   }
 
-  private collect(result: unknown): void {
-    if (result !== undefined) this.pending = collectThenable(this.pending, result);
+  #collect(result: unknown): void {
+    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
   }
 
   /** Creates the decoder on first use and applies changes to `MAX_LENGTH` / `delimiter`. */
-  private syncDecoder(): LineDecoder {
-    let decoder = this.decoder;
+  #syncDecoder(): LineDecoder {
+    let decoder = this.#decoder;
     if (decoder === null) {
       decoder = new LineDecoder({
         delimiter: delimiterBytes(this.delimiter),
         maxLength: this.MAX_LENGTH,
         overflow: "drop",
-        onOverflow: (overflow) => this.collect(this.lineLengthExceeded(overflow.data)),
+        onOverflow: (overflow) => this.#collect(this.lineLengthExceeded(overflow.data)),
       });
-      this.decoder = decoder;
-      this.decoderDelimiter = this.delimiter;
+      this.#decoder = decoder;
+      this.#decoderDelimiter = this.delimiter;
       return decoder;
     }
     if (decoder.maxLength !== this.MAX_LENGTH) decoder.maxLength = this.MAX_LENGTH;
-    if (this.decoderDelimiter !== this.delimiter) {
+    if (this.#decoderDelimiter !== this.delimiter) {
       decoder.setDelimiter(delimiterBytes(this.delimiter));
-      this.decoderDelimiter = this.delimiter;
+      this.#decoderDelimiter = this.delimiter;
     }
     return decoder;
   }

@@ -9,7 +9,8 @@ export type PendingResults = PromiseLike<unknown>[] | null;
  * the reactor reports a rejection like a throw. Other values are ignored.
  */
 export function collectThenable(pending: PendingResults, result: unknown): PendingResults {
-  if (result === null || (typeof result !== "object" && typeof result !== "function")) return pending;
+  if (result === null || (typeof result !== "object" && typeof result !== "function"))
+    return pending;
   if (typeof (result as PromiseLike<unknown>).then !== "function") return pending;
   const list = pending ?? [];
   list.push(result as PromiseLike<unknown>);

@@ -11,7 +11,9 @@ export function bytesOf(s: string): Uint8Array {
 }
 
 /** Cut points in [0, 1): the input is split at these fractions of its length. */
-export const chunkingArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 12 });
+export const chunkingArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), {
+  maxLength: 12,
+});
 
 /** Splits `bytes` at the given fractions of its length (duplicates give empty chunks). */
 export function chunked(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
@@ -34,14 +36,20 @@ export type Frame = { line: string } | { overflow: true };
  * split on the delimiter; each complete piece is a line or (too long) an overflow; the unterminated
  * tail is an overflow if, ignoring a trailing piece of the delimiter, it is already too long.
  */
-export function referenceFrames(bytes: Uint8Array, delimiter: Uint8Array, maxLength: number): Frame[] {
+export function referenceFrames(
+  bytes: Uint8Array,
+  delimiter: Uint8Array,
+  maxLength: number,
+): Frame[] {
   const buf = Buffer.from(bytes);
   const frames: Frame[] = [];
   let start = 0;
   for (;;) {
     const i = buf.indexOf(delimiter, start);
     if (i === -1) break;
-    frames.push(i - start > maxLength ? { overflow: true } : { line: buf.toString("utf8", start, i) });
+    frames.push(
+      i - start > maxLength ? { overflow: true } : { line: buf.toString("utf8", start, i) },
+    );
     start = i + delimiter.length;
   }
   const tail = buf.subarray(start);

@@ -1,0 +1,142 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { bytesOf, chunked, chunkingArb } from "../test/helpers.js";
+import {
+  encodeLengthPrefixed,
+  encodeNetstring,
+  FrameTooLongError,
+  LengthPrefixedDecoder,
+  NetstringDecoder,
+  NetstringParseError,
+  type PrefixLength,
+  StringTooLongError,
+} from "./index.js";
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe("NetstringDecoder", () => {
+  it("decodes netstrings, also one byte at a time, and empty ones", () => {
+    const input = bytesOf("5:hello,0:,3:a:b,");
+    expect(new NetstringDecoder().push(input).map((p) => Buffer.from(p).toString())).toEqual([
+      "hello",
+      "",
+      "a:b",
+    ]);
+    const d = new NetstringDecoder();
+    const out: string[] = [];
+    for (const b of input)
+      for (const p of d.push(Uint8Array.of(b))) out.push(Buffer.from(p).toString());
+    expect(out).toEqual(["hello", "", "a:b"]);
+  });
+
+  const bad: [string, string, number?][] = [
+    ["x:abc,", "bad-length"],
+    [":abc,", "bad-length"],
+    ["03:abc,", "leading-zero"],
+    ["-3:abc,", "bad-length"],
+    [" 3:abc,", "bad-length"],
+    ["3:abc;", "missing-comma"],
+    ["100000", "too-long"],
+    ["11:", "too-long", 10],
+  ];
+  for (const [input, reason, max] of bad) {
+    it(`rejects ${JSON.stringify(input)} with reason ${reason}, then ignores input`, () => {
+      const d = new NetstringDecoder(max === undefined ? {} : { maxLength: max });
+      const e = errorOf(() => d.push(bytesOf(input)));
+      expect(e).toBeInstanceOf(NetstringParseError);
+      expect(e).toMatchObject({ code: "ERR_NETSTRING_PARSE", reason });
+      expect(d.broken).toBe(true);
+      expect(d.push(bytesOf("1:a,"))).toEqual([]);
+      d.reset();
+      expect(d.push(bytesOf("1:a,"))).toEqual([bytesOf("a")]);
+    });
+  }
+
+  it("property: encode then decode is the identity, whatever the chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 10 }),
+        chunkingArb,
+        (payloads, cuts) => {
+          const wire = Buffer.concat(payloads.map((p) => encodeNetstring(p)));
+          const d = new NetstringDecoder();
+          const got: Uint8Array[] = [];
+          for (const c of chunked(wire, cuts))
+            for (const p of d.push(c)) got.push(Uint8Array.from(p));
+          expect(got).toEqual(payloads.map((p) => Uint8Array.from(p)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("LengthPrefixedDecoder", () => {
+  it("decodes big-endian 1, 2 and 4-byte prefixes", () => {
+    expect(
+      new LengthPrefixedDecoder({ prefixLength: 1 }).push(Uint8Array.of(2, 104, 105, 0)),
+    ).toEqual([bytesOf("hi"), new Uint8Array(0)]);
+    expect(new LengthPrefixedDecoder({ prefixLength: 2 }).push(Uint8Array.of(0, 1, 120))).toEqual([
+      bytesOf("x"),
+    ]);
+    expect(encodeLengthPrefixed("hi", 4)).toEqual(Uint8Array.of(0, 0, 0, 2, 104, 105));
+  });
+
+  it("rejects a prefix over maxLength (drop: nothing more is decoded)", () => {
+    const d = new LengthPrefixedDecoder({ prefixLength: 2, maxLength: 10 });
+    const e = errorOf(() => d.push(Uint8Array.of(0, 11)));
+    expect(e).toBeInstanceOf(FrameTooLongError);
+    expect(e).toMatchObject({ code: "ERR_FRAME_TOO_LONG", length: 11, maxLength: 10 });
+    expect(d.push(Uint8Array.of(0, 1, 65))).toEqual([]);
+    const ok = new LengthPrefixedDecoder({ prefixLength: 2, maxLength: 10 });
+    expect(ok.push(encodeLengthPrefixed("0123456789", 2))).toHaveLength(1); // == max is fine
+  });
+
+  it("discard policy skips the too-long payload and goes on", () => {
+    const seen: number[] = [];
+    const d = new LengthPrefixedDecoder({
+      prefixLength: 1,
+      maxLength: 2,
+      overflow: "discard",
+      onOverflow: (n) => seen.push(n),
+    });
+    expect(d.push(Uint8Array.of(3, 1, 2))).toEqual([]);
+    expect(d.push(Uint8Array.of(3, 1, 65))).toEqual([bytesOf("A")]);
+    expect(seen).toEqual([3]);
+  });
+
+  it("the encoder refuses strings that do not fit the prefix", () => {
+    const e = errorOf(() => encodeLengthPrefixed(new Uint8Array(256), 1));
+    expect(e).toBeInstanceOf(StringTooLongError);
+    expect(e).toMatchObject({ code: "ERR_STRING_TOO_LONG", length: 256, limit: 256 });
+    expect(encodeLengthPrefixed(new Uint8Array(255), 1)).toHaveLength(256);
+    expect(() => encodeLengthPrefixed(new Uint8Array(65536), 2)).toThrow(StringTooLongError);
+  });
+
+  it("property: encode then decode is the identity for every prefix size and chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<PrefixLength>(1, 2, 4),
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        chunkingArb,
+        (n, payloads, cuts) => {
+          const fitting = payloads.map((p) => (n === 1 ? p.subarray(0, 255) : p));
+          const wire = Buffer.concat(fitting.map((p) => encodeLengthPrefixed(p, n)));
+          const d = new LengthPrefixedDecoder({ prefixLength: n, maxLength: 1000 });
+          const got: Uint8Array[] = [];
+          for (const c of chunked(wire, cuts))
+            for (const p of d.push(c)) got.push(Uint8Array.from(p));
+          expect(got).toEqual(fitting.map((p) => Uint8Array.from(p)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * Length-prefixed frames (1, 2 or 4-byte big-endian unsigned length, then the payload): a sans-I/O
+ * decoder and the encoder. Twisted's `Int8/Int16/Int32StringReceiver` wire format.
+ */
+import { InvalidArgumentError } from "@lr/reactor";
+import { ByteAccumulator, copyBytes, toBytes } from "./bytes.js";
+import { FrameTooLongError, StringTooLongError } from "./errors.js";
+
+/** Size of the length prefix in bytes. */
+export type PrefixLength = 1 | 2 | 4;
+
+/** The default longest payload, as Twisted's `IntNStringReceiver.MAX_LENGTH`. */
+export const DEFAULT_MAX_FRAME_LENGTH = 99999;
+
+/** Options of {@link LengthPrefixedDecoder}. */
+export interface LengthPrefixedDecoderOptions {
+  /** Prefix size: 1, 2 or 4 bytes (default 4). */
+  prefixLength?: PrefixLength;
+  /** Longest accepted payload in bytes (default 99999). */
+  maxLength?: number;
+  /**
+   * After a too-long prefix: `"drop"` (default) ignores all further input until `reset()` (close
+   * the connection); `"discard"` skips that frame's payload and goes on.
+   */
+  overflow?: "drop" | "discard";
+  /** Called with the announced length when it exceeds `maxLength`; without it the call throws {@link FrameTooLongError}. */
+  onOverflow?: (length: number) => void;
+}
+
+/**
+ * Incremental decoder of length-prefixed frames. Payloads are views into the chunk when a frame is
+ * inside one chunk, copies otherwise. Zero-length frames are delivered.
+ *
+ * @example
+ * ```ts
+ * const d = new LengthPrefixedDecoder({ prefixLength: 2 });
+ * d.push(encodeLengthPrefixed("hi", 2)); // [Uint8Array "hi"]
+ * ```
+ */
+export class LengthPrefixedDecoder {
+  /** Prefix size in bytes. */
+  readonly prefixLength: PrefixLength;
+  /** Longest accepted payload in bytes. */
+  maxLength: number;
+  /** The overflow policy. */
+  readonly overflow: "drop" | "discard";
+  /** `true` after a too-long prefix under `"drop"` (input is ignored until `reset()`). */
+  broken = false;
+  private readonly onOverflow: ((length: number) => void) | undefined;
+  private readonly acc = new ByteAccumulator();
+  private length = -1; // payload length once the prefix is read
+  private skip = 0; // payload bytes still to discard
+  private held: Uint8Array[] = [];
+  private busy = false;
+
+  constructor(options: LengthPrefixedDecoderOptions = {}) {
+    const prefix = options.prefixLength ?? 4;
+    if (prefix !== 1 && prefix !== 2 && prefix !== 4) {
+      throw new InvalidArgumentError(`prefixLength must be 1, 2 or 4, got ${String(prefix)}`);
+    }
+    const max = options.maxLength ?? DEFAULT_MAX_FRAME_LENGTH;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new InvalidArgumentError(
+        `maxLength must be a non-negative integer, got ${String(max)}`,
+      );
+    }
+    this.prefixLength = prefix;
+    this.maxLength = max;
+    this.overflow = options.overflow ?? "drop";
+    this.onOverflow = options.onOverflow;
+  }
+
+  /**
+   * Decodes `chunk`, calling `onFrame` with each payload; a `false` return stops after it (the rest is
+   * held for the next call). Returns `true` when all input was consumed. Throws
+   * {@link FrameTooLongError} for a too-long prefix when no `onOverflow` was given.
+   */
+  decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => unknown): boolean {
+    if (this.broken) return true;
+    if (this.busy) {
+      if (chunk.length !== 0) this.held.push(copyBytes(chunk));
+      return false;
+    }
+    this.busy = true;
+    try {
+      let c: Uint8Array | undefined = chunk;
+      if (this.held.length !== 0) {
+        if (chunk.length !== 0) this.held.push(copyBytes(chunk));
+        c = this.held.shift();
+      }
+      while (c !== undefined && !this.broken) {
+        const stop = this.scan(c, onFrame);
+        if (stop >= 0) {
+          if (stop < c.length)
+            this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
+          return false;
+        }
+        c = this.held.shift();
+      }
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Convenience: decodes `chunk` and returns its payloads. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.decode(chunk, (p) => void out.push(p));
+    return out;
+  }
+
+  /** Holds `chunk` (copied) without parsing it; the next `decode` call parses it. */
+  append(chunk: Uint8Array): void {
+    if (chunk.length !== 0) this.held.push(copyBytes(chunk));
+  }
+
+  /** `true` when unparsed input is held (after a stop). */
+  get hasBacklog(): boolean {
+    return this.held.length !== 0;
+  }
+
+  /** Number of bytes held (a partial prefix or payload, and unparsed input). */
+  get bufferedLength(): number {
+    let n = this.acc.length;
+    for (const c of this.held) n += c.length;
+    return n;
+  }
+
+  /** Forgets all state, including a too-long prefix. */
+  reset(): void {
+    this.acc.clear();
+    this.length = -1;
+    this.skip = 0;
+    this.held = [];
+    this.broken = false;
+  }
+
+  private scan(chunk: Uint8Array, onFrame: (payload: Uint8Array) => unknown): number {
+    const end = chunk.length;
+    const n = this.prefixLength;
+    const acc = this.acc;
+    let i = 0;
+    while (i < end) {
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, end - i);
+        this.skip -= take;
+        i += take;
+        continue;
+      }
+      if (this.length < 0) {
+        let length: number;
+        if (acc.length === 0 && end - i >= n) {
+          length = readPrefix(chunk, i, n);
+          i += n;
+        } else {
+          const take = Math.min(n - acc.length, end - i);
+          acc.append(chunk, i, i + take);
+          i += take;
+          if (acc.length < n) return -1;
+          length = readPrefix(acc.bytes, 0, n);
+          acc.length = 0;
+        }
+        if (length > this.maxLength) {
+          if (this.overflow === "drop") {
+            this.broken = true;
+            this.held = [];
+          } else this.skip = length;
+          this.report(length);
+          if (this.broken) return -1;
+          continue;
+        }
+        this.length = length;
+      }
+      const need = this.length - acc.length;
+      let frame: Uint8Array;
+      if (acc.length === 0 && end - i >= need) {
+        frame = chunk.subarray(i, i + need);
+        i += need;
+      } else {
+        const take = Math.min(need, end - i);
+        acc.append(chunk, i, i + take);
+        i += take;
+        if (acc.length < this.length) return -1;
+        frame = acc.copy();
+        acc.clear();
+      }
+      this.length = -1;
+      if (onFrame(frame) === false) return i;
+    }
+    return -1;
+  }
+
+  private report(length: number): void {
+    if (this.onOverflow === undefined) throw new FrameTooLongError(length, this.maxLength);
+    this.onOverflow(length);
+  }
+}
+
+function readPrefix(bytes: Uint8Array, at: number, n: PrefixLength): number {
+  if (n === 1) return bytes[at] as number;
+  if (n === 2) return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
+  return (
+    (bytes[at] as number) * 0x1000000 +
+    (((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number))
+  );
+}
+
+/**
+ * Frames `data` (a string is UTF-8 encoded) with a big-endian length prefix of `prefixLength` bytes.
+ * Throws {@link StringTooLongError} (`ERR_STRING_TOO_LONG`) if the length does not fit the prefix
+ * (≥ 2^(8·prefixLength)).
+ *
+ * @example
+ * ```ts
+ * encodeLengthPrefixed("hi", 2); // bytes 00 02 68 69
+ * ```
+ */
+export function encodeLengthPrefixed(
+  data: string | Uint8Array,
+  prefixLength: PrefixLength = 4,
+): Uint8Array {
+  const payload = toBytes(data);
+  const limit = 2 ** (8 * prefixLength);
+  if (payload.length >= limit) throw new StringTooLongError(payload.length, limit);
+  const out = new Uint8Array(prefixLength + payload.length);
+  let len = payload.length;
+  for (let k = prefixLength - 1; k >= 0; k--) {
+    out[k] = len & 0xff;
+    len = Math.floor(len / 256);
+  }
+  out.set(payload, prefixLength);
+  return out;
+}
