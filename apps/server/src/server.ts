@@ -29,7 +29,9 @@ export function startServer(
     { maxLineLength: options.maxLineLength, greet: options.greet },
     output,
   );
-  const port = reactor.listenTCP(options.port, factory, { host: options.host });
+  // Node's default backlog (511), not Twisted's 50: with 50, a burst of connects overflows the
+  // accept queue and the kernel resets or delays (1 s SYN retry) the excess (tooling/load fault suite).
+  const port = reactor.listenTCP(options.port, factory, { host: options.host, backlog: 511 });
   return { factory, port };
 }
 
