@@ -103,6 +103,16 @@ describe("callLater on the real reactor", () => {
     await again.done;
   });
 
+  it("passes extra arguments through to the call", async () => {
+    const r = testReactor();
+    const got = deferred<unknown[]>();
+    r.callLater(0, (a: number, b: string, c: { k: boolean }) => got.resolve([a, b, c]), 1, "two", { k: true });
+    const run = r.run();
+    expect(await got.promise).toEqual([1, "two", { k: true }]);
+    await r.stop();
+    await run;
+  });
+
   it("now() and seconds() are monotonic and agree", () => {
     const r = testReactor();
     const a = r.now();
