@@ -15,6 +15,7 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { median } from "@lr/bench";
+import { StringTransport } from "@lr/testing";
 import split2 from "split2";
 import {
   BytesLineOnlyReceiver,
@@ -23,7 +24,6 @@ import {
   LineOnlyReceiver,
   LineReceiver,
 } from "../src/index.js";
-import { StringTransport } from "../test/fake-transport.js";
 
 const MIB = Number(process.env.LR_BENCH_MIB ?? 64);
 const RUNS = Number(process.env.LR_BENCH_RUNS ?? 5);

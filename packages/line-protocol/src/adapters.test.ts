@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { ReadableStream } from "node:stream/web";
+import { StringTransport } from "@lr/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { StringTransport } from "../test/fake-transport.js";
 import { bytesOf, chunked, chunkingArb } from "../test/helpers.js";
 import {
   BytesLineSplitterStream,

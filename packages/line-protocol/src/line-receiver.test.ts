@@ -1,8 +1,8 @@
 import { Buffer } from "node:buffer";
 import type { Protocol } from "@lr/reactor";
+import { StringTransport } from "@lr/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { StringTransport } from "../test/fake-transport.js";
 import { bytesOf, chunked, chunkingArb } from "../test/helpers.js";
 import {
   BytesLineOnlyReceiver,

@@ -1,6 +1,6 @@
 import type { Protocol } from "@lr/reactor";
+import { StringTransport } from "@lr/testing";
 import { describe, expect, it } from "vitest";
-import { StringTransport } from "../test/fake-transport.js";
 import { bytesOf } from "../test/helpers.js";
 import {
   encodeLengthPrefixed,
