@@ -254,11 +254,15 @@ export class Reactor implements ReactorLike, ReactorTLS {
     this.#running = false;
     this.#acceptingJobs = false;
     const ports = [...this.#ports];
-    await Promise.all(ports.map((p) => p.stopListening()));
+    // Ports, attempts and connections close side by side (not one after the other): each of these
+    // waits takes a few loop turns, and a run/stop cycle is dominated by such turns. Connections
+    // accepted meanwhile are refused (#running is false).
+    const portsStopped = Promise.all(ports.map((p) => p.stopListening()));
     for (const connector of [...this.#connectors]) {
       if (connector.state === "connecting") connector.stopConnecting();
     }
     await this.#closeTransports();
+    await portsStopped;
     await this.#closePool();
     // Connectors a factory re-armed while we were closing (connect() with the reactor not running)
     // are cancelled once; a factory that insists again will connect on the next run.
