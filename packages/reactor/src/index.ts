@@ -1,4 +1,29 @@
-export { type Address, type TCPAddress, type UNIXAddress, formatAddress, tcpAddress, unixAddress } from "./address.js";
+export {
+  type Address,
+  formatAddress,
+  type TCPAddress,
+  tcpAddress,
+  type UNIXAddress,
+  unixAddress,
+} from "./address.js";
+// ---------------------------------------------------------------- services (issue 6)
+export { type ConnectionLimitOptions, LimitConnectionsFactory } from "./connection-limits.js";
+export { type DeferLaterOptions, deferLater } from "./defer-later.js";
+export { type ParsedEndpoint, parseEndpoint, quoteEndpointArgument } from "./endpoint-parser.js";
+export {
+  clientFromString,
+  type EndpointConnectOptions,
+  type EndpointReactor,
+  type StreamClientEndpoint,
+  type StreamServerEndpoint,
+  serverFromString,
+  TCPClientEndpoint,
+  TCPServerEndpoint,
+  TLSClientEndpoint,
+  TLSServerEndpoint,
+  UNIXClientEndpoint,
+  UNIXServerEndpoint,
+} from "./endpoints.js";
 export {
   AlreadyCalled,
   AlreadyCancelled,
@@ -25,16 +50,22 @@ export {
   TriggerNotFoundError,
 } from "./errors.js";
 export { ClientFactory, Factory, type ProtocolConstructor, ServerFactory } from "./factory.js";
+export {
+  IdleTimeout,
+  type ProtocolClass,
+  TimeoutMixin,
+  type TimeoutProtocol,
+} from "./idle-timeout.js";
 export type {
   ClientFactoryLike,
+  Connector,
   ConnectTCPOptions,
   ConnectUNIXOptions,
-  Connector,
   DelayedCall,
   FactoryLike,
+  ListeningPort,
   ListenTCPOptions,
   ListenUNIXOptions,
-  ListeningPort,
   Producer,
   ProtocolLike,
   ReactorCore,
@@ -43,6 +74,7 @@ export type {
   ReactorTCP,
   ReactorThreads,
   ReactorTime,
+  ReactorTLS,
   ReactorUNIX,
   SystemEventPhase,
   SystemEventTrigger,
@@ -50,9 +82,37 @@ export type {
   Transport,
   TriggerId,
 } from "./interfaces.js";
-export { createStderrLogger, type LogEvent, type Logger, type LogLevel, nullLogger } from "./logger.js";
+export { StreamServerEndpointService, TCPServer, TimerService } from "./internet-services.js";
+export {
+  createStderrLogger,
+  type LogEvent,
+  type Logger,
+  type LogLevel,
+  nullLogger,
+} from "./logger.js";
+export { LoopingCall } from "./looping-call.js";
 export { Protocol } from "./protocol.js";
-export { createReactor, Reactor, type ReactorOptions, type ReactorResource, reactor } from "./reactor.js";
+export { type ReactOptions, react } from "./react.js";
+export {
+  createReactor,
+  Reactor,
+  type ReactorOptions,
+  type ReactorResource,
+  reactor,
+} from "./reactor.js";
 export { normalVariate, ReconnectingClientFactory } from "./reconnecting-client-factory.js";
-export { type FireOptions, SystemEventTriggers } from "./system-events.js";
+export {
+  type RunWithSignalsOptions,
+  runWithSignals,
+  type SignalReactor,
+} from "./run-with-signals.js";
 export { Scheduler, type SchedulerOptions } from "./scheduler.js";
+export { attachService, MultiService, Service, type ServiceLike } from "./service.js";
+export {
+  BadEndpointError,
+  CancelledError,
+  LoopingCallStateError,
+  ServiceError,
+  SystemExit,
+} from "./service-errors.js";
+export { type FireOptions, SystemEventTriggers } from "./system-events.js";
