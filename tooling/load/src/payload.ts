@@ -17,16 +17,19 @@ export function linePrefix(conn: number, index: number): string {
  * bytes each (not counting the CRLF). Throws a RangeError if `size` cannot hold the `c:i` prefix.
  */
 export function buildPayload(conn: number, lines: number, size: number): Buffer {
+  return buildPayloadFrom(conn, 0, lines, size);
+}
+
+/** Like {@link buildPayload}, for lines `first` to `first + lines - 1` of connection `conn`. */
+export function buildPayloadFrom(conn: number, first: number, lines: number, size: number): Buffer {
   const stride = size + 2;
-  const longest = linePrefix(conn, Math.max(0, lines - 1)).length;
-  if (longest > size)
-    throw new RangeError(
-      `line size ${size} cannot hold the prefix "${linePrefix(conn, lines - 1)}"`,
-    );
+  const last = linePrefix(conn, first + Math.max(0, lines - 1));
+  if (last.length > size)
+    throw new RangeError(`line size ${size} cannot hold the prefix "${last}"`);
   const buf = Buffer.alloc(lines * stride, X);
   for (let i = 0; i < lines; i++) {
     const at = i * stride;
-    buf.write(linePrefix(conn, i), at, "latin1");
+    buf.write(linePrefix(conn, first + i), at, "latin1");
     buf[at + size] = CR;
     buf[at + size + 1] = LF;
   }

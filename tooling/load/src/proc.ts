@@ -88,9 +88,43 @@ export class ServerProcess {
     return this.child.pid;
   }
 
-  /** Calls `fn` for every stdout line from now on. */
-  onLine(fn: (line: string) => void): void {
+  /** Calls `fn` for every stdout line from now on; returns a function that unsubscribes. */
+  onLine(fn: (line: string) => void): () => void {
     this.#lineListeners.push(fn);
+    return () => {
+      this.#lineListeners = this.#lineListeners.filter((f) => f !== fn);
+    };
+  }
+
+  /**
+   * Resolves once `count` stdout lines (seen so far or to come) satisfy `match`; rejects after
+   * `timeoutMs` or if the process exits first.
+   */
+  waitForCount(match: (line: string) => boolean, count: number, timeoutMs = 10_000): Promise<void> {
+    let seen = this.lines.filter(match).length;
+    if (seen >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        off();
+        this.child.off("exit", onExit);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`saw ${seen} of ${count} matching lines within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const onExit = (): void => {
+        setImmediate(() =>
+          finish(new Error(`process exited after ${seen} of ${count} matching lines`)),
+        );
+      };
+      const off = this.onLine((line) => {
+        if (match(line) && ++seen >= count) finish();
+      });
+      this.child.once("exit", onExit);
+    });
   }
 
   /** Resolves with the first stdout line (already seen or to come) that `match`es; rejects after `timeoutMs` or if the process exits first. */

@@ -24,8 +24,10 @@ const server = createServer((socket) => {
     let text = "";
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
       const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      // Every server hands each line over as a JS string, as readline and LineReceiver do.
+      const line = buf.toString("utf8", start, end);
       stats.lines++;
-      if (args.print) text += `in lineReceived\ndata => ${buf.toString("utf8", start, end)}\n`;
+      if (args.print) text += `in lineReceived\ndata => ${line}\n`;
       start = nl + 1;
     }
     rest = start < buf.length ? buf.subarray(start) : null;

@@ -1,0 +1,59 @@
+/** The built apps under test, started as real processes on 127.0.0.1. */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ServerProcess, startServer } from "../proc.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+/** apps/server's single entry point. */
+export const LR_SERVER = resolve(root, "apps/server/dist/main.js");
+/** apps/client's single entry point. */
+export const LR_CLIENT = resolve(root, "apps/client/dist/main.js");
+
+/** One NDJSON event of `lr-server --json`. */
+export interface ServerEvent {
+  readonly event: "listening" | "connection" | "line" | "lost" | "stopped";
+  readonly id?: number;
+  readonly data?: string;
+  readonly peer?: string;
+  readonly reason?: string;
+  readonly code?: string;
+  readonly connections?: number;
+  readonly lines?: number;
+}
+
+/** Starts `lr-server --port 0 --host 127.0.0.1 --json ...extra`. */
+export function startLr(extra: readonly string[] = [], fdLimit?: number): Promise<ServerProcess> {
+  return startServer(
+    LR_SERVER,
+    ["--port", "0", "--host", "127.0.0.1", "--json", ...extra],
+    fdLimit === undefined ? {} : { fdLimit },
+  );
+}
+
+/** Every JSON event the server printed so far. */
+export function events(server: ServerProcess): ServerEvent[] {
+  return server.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ServerEvent);
+}
+
+/** Resolves once the server has printed `count` events of kind `kind` (bounded). */
+export function waitForEvents(
+  server: ServerProcess,
+  kind: ServerEvent["event"],
+  count: number,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const tag = `{"event":"${kind}"`;
+  return server.waitForCount((l) => l.startsWith(tag), count, timeoutMs);
+}
+
+/** Lines reported per connection id, in the order printed. */
+export function linesById(evs: readonly ServerEvent[]): Map<number, string[]> {
+  const by = new Map<number, string[]>();
+  for (const e of evs) {
+    if (e.event !== "line" || e.id === undefined) continue;
+    const list = by.get(e.id) ?? [];
+    list.push(e.data ?? "");
+    by.set(e.id, list);
+  }
+  return by;
+}
