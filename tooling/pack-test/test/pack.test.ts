@@ -215,6 +215,34 @@ console.log("ok");
     expect(stdout.trim().split("\n")).toContain("ok");
   });
 
+  it("runs deferToThread jobs from the installed tarball (dist/worker.js), across a restart", async () => {
+    writeFileSync(
+      join(consumer, "job.mjs"),
+      `export function square(x) { return x * x; }
+export function fail() { const e = new RangeError("too big"); e.code = "E_BIG"; throw e; }
+`,
+    );
+    writeFileSync(
+      join(consumer, "thread.mjs"),
+      `import { createReactor } from "@lr/reactor";
+const r = createReactor({ threadPoolSize: 1 });
+const job = new URL("./job.mjs", import.meta.url);
+const out = [];
+for (let i = 0; i < 2; i++) {
+  r.callWhenRunning(async () => {
+    out.push(await r.deferToThread(job, "square", 7 + i));
+    try { await r.deferToThread(job, "fail"); } catch (e) { out.push(e instanceof RangeError && e.code === "E_BIG"); }
+    await r.stop();
+  });
+  await r.run();
+}
+if (JSON.stringify(out) !== "[49,true,64,true]") throw new Error("got " + JSON.stringify(out));
+console.log("ok");
+`,
+    );
+    expect((await node("thread.mjs")).stdout.trim()).toBe("ok");
+  });
+
   it("decodes CRLF lines with @lr/line-protocol", async () => {
     writeFileSync(
       join(consumer, "lines.mjs"),
