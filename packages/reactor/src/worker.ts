@@ -14,7 +14,10 @@ export interface WorkerTask {
 /** The serialisable outcome of a job. */
 export type WorkerOutcome =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: { name: string; message: string; stack?: string; code?: unknown } };
+  | {
+      readonly ok: false;
+      readonly error: { name: string; message: string; stack?: string; code?: unknown };
+    };
 
 /** Runs one task. */
 export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> {
@@ -22,7 +25,9 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> 
     const mod = (await import(task.module)) as Record<string, unknown>;
     const fn = mod[task.exportName];
     if (typeof fn !== "function") {
-      throw new TypeError(`Export ${JSON.stringify(task.exportName)} of ${task.module} is not a function.`);
+      throw new TypeError(
+        `Export ${JSON.stringify(task.exportName)} of ${task.module} is not a function.`,
+      );
     }
     const value: unknown = await (fn as (...args: unknown[]) => unknown)(...task.args);
     return { ok: true, value };
@@ -31,7 +36,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> 
       const code = (error as { code?: unknown }).code;
       return {
         ok: false,
-        error: { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}), ...(code !== undefined ? { code } : {}) },
+        error: {
+          name: error.name,
+          message: error.message,
+          ...(error.stack ? { stack: error.stack } : {}),
+          ...(code !== undefined ? { code } : {}),
+        },
       };
     }
     return { ok: false, error: { name: "Error", message: String(error) } };
