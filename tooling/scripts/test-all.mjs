@@ -14,26 +14,27 @@ for (const dir of workspaceDirs()) rmSync(join(dir, RESULTS_DIR), { recursive: t
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
 // .ci/run quiets pnpm's own trailer for `pnpm test`; the tasks keep pnpm's normal output.
 delete env.npm_config_loglevel;
-const turbo = spawnSync(
-  "pnpm",
-  [
-    "exec",
-    "turbo",
-    "run",
-    "build",
-    "typecheck",
-    "lint",
-    "//#lint:root",
-    "test",
-    "--continue",
-    ...process.argv.slice(2),
-  ],
-  { cwd: root, stdio: "inherit", env },
-);
-const turboOk = turbo.status === 0;
+const extra = process.argv.slice(2);
+/** @param {string[]} args */
+function turbo(args) {
+  const r = spawnSync("pnpm", ["exec", "turbo", "run", ...args, "--continue", ...extra], {
+    cwd: root,
+    stdio: "inherit",
+    env,
+  });
+  return r.status === 0;
+}
+
+// 1. build, typecheck, lint: cached by turbo, run in parallel.
+const checksOk = turbo(["build", "typecheck", "lint", "//#lint:root"]);
+// 2. tests: never cached, one package at a time so that timing-sensitive
+//    suites (timeouts, e2e processes, the npm install of the pack test) do
+//    not compete for the CPU. Builds they depend on are cache hits by now.
+const testsOk = turbo(["test", "--concurrency=1"]);
+const turboOk = checksOk && testsOk;
 if (!turboOk) {
   console.log(
-    `\ntest: turbo exited with ${turbo.status ?? turbo.signal}; see the failed tasks above`,
+    `\ntest: ${checksOk ? "" : "build/typecheck/lint failed; "}${testsOk ? "" : "tests failed; "}see the failed tasks above`,
   );
 }
 
