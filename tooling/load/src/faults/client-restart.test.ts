@@ -83,7 +83,7 @@ describe("lr-client against a restarting server", () => {
     expect(evs.filter((e) => e.event === "try").map((e) => e.ok)).toEqual([true, true, false]);
     expect(evs.find((e) => e.event === "connect-failed")).toMatchObject({
       try: 3,
-      code: "ECONNREFUSED",
+      code: "ERR_CONNECTION_REFUSED",
     });
     expect(evs.at(-1)).toMatchObject({ event: "done", tries: 3, failed: 1 });
     expect(exit.code).toBe(1);
