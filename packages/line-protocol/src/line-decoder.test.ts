@@ -1,9 +1,14 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, chunked, chunkingArb, type Frame, referenceFrames } from "../test/helpers.js";
 import { LineTooLongError } from "./errors.js";
-import { LineDecoder, type LineDecoderOptions, type LineOverflow } from "./line-decoder.js";
+import {
+  LineDecoder,
+  type LineDecoderOptions,
+  type LineOverflow,
+  setScanWindowForTesting,
+} from "./line-decoder.js";
 
 const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
 
@@ -208,96 +213,104 @@ describe("LineDecoder: Twisted's edge cases", () => {
   });
 });
 
-describe("LineDecoder properties", () => {
-  const delimiters = fc.constantFrom("\r\n", "\n", "\r\n\r\n", "ab", "\u0000", "é");
-  const alphabet = fc.constantFrom(..."ab\r\n\u0000xé🎉".split(""), "\r\n");
+function properties(window: number) {
+  describe(`LineDecoder properties (scan window ${window} bytes)`, () => {
+    beforeAll(() => setScanWindowForTesting(window));
+    afterAll(() => setScanWindowForTesting(32 * 1024));
 
-  it("any chunking of the same bytes gives the same frames (text and bytes, discard policy)", () => {
-    fc.assert(
-      fc.property(
-        fc.array(alphabet, { maxLength: 200 }).map((a) => a.join("")),
-        delimiters,
-        fc.integer({ min: 0, max: 12 }),
-        chunkingArb,
-        (input, delimiter, maxLength, cuts) => {
-          const bytes = bytesOf(input);
-          const options: LineDecoderOptions = { delimiter, maxLength, overflow: "discard" };
-          const expected = referenceFrames(bytes, bytesOf(delimiter), maxLength);
-          expect(run(chunked(bytes, cuts), options, true)).toEqual(expected);
-          expect(run(chunked(bytes, cuts), options, false)).toEqual(expected);
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
+    const delimiters = fc.constantFrom("\r\n", "\n", "\r\n\r\n", "ab", "\u0000", "é");
+    const alphabet = fc.constantFrom(..."ab\r\n\u0000xé🎉".split(""), "\r\n");
 
-  it("string lines equal Buffer#toString of the line's bytes, for arbitrary bytes", () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 300 }),
-        fc.constantFrom("\r\n", "\n", "\u00ff\u0080"),
-        chunkingArb,
-        (bytes, delimiter, cuts) => {
-          const delim =
-            delimiter === "\u00ff\u0080" ? Buffer.from([0xff, 0x80]) : bytesOf(delimiter);
-          const expected = referenceFrames(bytes, delim, Number.POSITIVE_INFINITY);
-          expect(
-            run(chunked(bytes, cuts), { delimiter: delim, maxLength: Number.POSITIVE_INFINITY }),
-          ).toEqual(expected);
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
+    it("any chunking of the same bytes gives the same frames (text and bytes, discard policy)", () => {
+      fc.assert(
+        fc.property(
+          fc.array(alphabet, { maxLength: 200 }).map((a) => a.join("")),
+          delimiters,
+          fc.integer({ min: 0, max: 12 }),
+          chunkingArb,
+          (input, delimiter, maxLength, cuts) => {
+            const bytes = bytesOf(input);
+            const options: LineDecoderOptions = { delimiter, maxLength, overflow: "discard" };
+            const expected = referenceFrames(bytes, bytesOf(delimiter), maxLength);
+            expect(run(chunked(bytes, cuts), options, true)).toEqual(expected);
+            expect(run(chunked(bytes, cuts), options, false)).toEqual(expected);
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
 
-  it("bytes buffered never exceed maxLength + delimiter length, whatever the chunking", () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 400 }).map((b) => b.map((x) => (x < 40 ? 10 : x))),
-        fc.integer({ min: 0, max: 50 }),
-        chunkingArb,
-        fc.constantFrom<"drop" | "discard">("drop", "discard"),
-        (bytes, maxLength, cuts, overflow) => {
-          const d = new LineDecoder({
-            delimiter: "\n",
-            maxLength,
-            overflow,
-            onOverflow: () => undefined,
-          });
-          for (const c of chunked(bytes, cuts)) {
-            d.decode(c, () => undefined);
-            expect(d.bufferedLength).toBeLessThanOrEqual(maxLength + 1);
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
+    it("string lines equal Buffer#toString of the line's bytes, for arbitrary bytes", () => {
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.constantFrom("\r\n", "\n", "\u00ff\u0080"),
+          chunkingArb,
+          (bytes, delimiter, cuts) => {
+            const delim =
+              delimiter === "\u00ff\u0080" ? Buffer.from([0xff, 0x80]) : bytesOf(delimiter);
+            const expected = referenceFrames(bytes, delim, Number.POSITIVE_INFINITY);
+            expect(
+              run(chunked(bytes, cuts), { delimiter: delim, maxLength: Number.POSITIVE_INFINITY }),
+            ).toEqual(expected);
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
 
-  it("stopping after random lines and resuming delivers every line once, in order", () => {
-    fc.assert(
-      fc.property(
-        fc
-          .array(fc.constantFrom("a", "b", "\r\n", "cd"), { maxLength: 100 })
-          .map((a) => a.join("")),
-        chunkingArb,
-        fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }),
-        (input, cuts, stops) => {
-          const bytes = bytesOf(input);
-          const expected = referenceFrames(bytes, bytesOf("\r\n"), Number.POSITIVE_INFINITY);
-          const got: Frame[] = [];
-          const d = new LineDecoder({ maxLength: Number.POSITIVE_INFINITY });
-          let k = 0;
-          const cb = (line: string) => {
-            got.push({ line });
-            return stops[k++ % stops.length] ? false : undefined;
-          };
-          for (const c of chunked(bytes, cuts)) d.decodeText(c, cb);
-          while (!d.decodeText(new Uint8Array(0), cb)) {}
-          expect(got).toEqual(expected);
-        },
-      ),
-      { numRuns: 300 },
-    );
+    it("bytes buffered never exceed maxLength + delimiter length, whatever the chunking", () => {
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ maxLength: 400 }).map((b) => b.map((x) => (x < 40 ? 10 : x))),
+          fc.integer({ min: 0, max: 50 }),
+          chunkingArb,
+          fc.constantFrom<"drop" | "discard">("drop", "discard"),
+          (bytes, maxLength, cuts, overflow) => {
+            const d = new LineDecoder({
+              delimiter: "\n",
+              maxLength,
+              overflow,
+              onOverflow: () => undefined,
+            });
+            for (const c of chunked(bytes, cuts)) {
+              d.decode(c, () => undefined);
+              expect(d.bufferedLength).toBeLessThanOrEqual(maxLength + 1);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("stopping after random lines and resuming delivers every line once, in order", () => {
+      fc.assert(
+        fc.property(
+          fc
+            .array(fc.constantFrom("a", "b", "\r\n", "cd"), { maxLength: 100 })
+            .map((a) => a.join("")),
+          chunkingArb,
+          fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }),
+          (input, cuts, stops) => {
+            const bytes = bytesOf(input);
+            const expected = referenceFrames(bytes, bytesOf("\r\n"), Number.POSITIVE_INFINITY);
+            const got: Frame[] = [];
+            const d = new LineDecoder({ maxLength: Number.POSITIVE_INFINITY });
+            let k = 0;
+            const cb = (line: string) => {
+              got.push({ line });
+              return stops[k++ % stops.length] ? false : undefined;
+            };
+            for (const c of chunked(bytes, cuts)) d.decodeText(c, cb);
+            while (!d.decodeText(new Uint8Array(0), cb)) {}
+            expect(got).toEqual(expected);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
   });
-});
+}
+
+properties(32 * 1024);
+properties(5);

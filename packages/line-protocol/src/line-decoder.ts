@@ -63,6 +63,16 @@ const ASCII_TEXT = 1; // slices of the chunk's latin1 string (byte-exact because
 const UTF8_TEXT = 2; // one UTF-8 decode of the chunk's complete lines, split on the (ASCII) delimiter
 const UTF8_PER_LINE = 3; // a UTF-8 decode per line (non-ASCII delimiter)
 
+// Bigger chunks are scanned in windows of this size: a per-window string stays in V8's young
+// generation, while one string per 256 KiB read would be a large object (slower to allocate and
+// collect), making the per-line cost grow with the read size.
+let WINDOW = 32 * 1024;
+
+/** Test hook (not exported by the package): sets the scan window, so small inputs exercise it. */
+export function setScanWindowForTesting(bytes: number): void {
+  WINDOW = bytes;
+}
+
 /**
  * Incremental, byte-exact line splitter with a byte limit.
  *
@@ -99,6 +109,11 @@ export class LineDecoder {
   private held: Uint8Array[] = [];
   private discarding = false;
   private busy = false;
+  /** The chunk being scanned and where its unconsumed part starts (for takeBuffered() from a callback). */
+  private cur: Uint8Array | null = null;
+  private curPos = 0;
+  /** The rest of a big chunk after the window being scanned; null once taken or dropped. */
+  private tail: Uint8Array | null = null;
 
   constructor(options: LineDecoderOptions = {}) {
     this.maxLength = checkMaxLength(options.maxLength ?? DEFAULT_MAX_LINE_LENGTH);
@@ -196,10 +211,17 @@ export class LineDecoder {
 
   /**
    * Returns every byte held and empties the decoder, e.g. to switch a protocol to raw mode and hand
-   * the rest of the data over. An over-long line being discarded is forgotten as well.
+   * the rest of the data over. An over-long line being discarded is forgotten as well. Called from a
+   * line callback, it also takes the rest of the chunk being decoded (decoding then stops).
    */
   takeBuffered(): Uint8Array {
-    const out = this.discarding ? concatBytes(this.held) : this.buffered();
+    const parts = this.discarding ? [] : [this.acc.bytes.subarray(0, this.acc.length)];
+    // Called from a line callback: the rest of the chunk being decoded is held too.
+    if (this.busy && this.cur !== null) {
+      parts.push(this.cur.subarray(this.curPos));
+      if (this.tail !== null) parts.push(this.tail);
+    }
+    const out = concatBytes([...parts, ...this.held]);
     this.reset();
     return out;
   }
@@ -218,6 +240,8 @@ export class LineDecoder {
     this.acc.clear();
     this.held = [];
     this.discarding = false;
+    this.cur = null;
+    this.tail = null;
   }
 
   private feed(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): boolean {
@@ -234,7 +258,7 @@ export class LineDecoder {
         c = this.held.shift();
       }
       while (c !== undefined) {
-        const stop = this.scan(c, onLine, text);
+        const stop = this.scanChunk(c, onLine, text);
         if (stop >= 0) {
           if (stop < c.length)
             this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
@@ -248,7 +272,24 @@ export class LineDecoder {
     }
   }
 
-  /** Decodes one chunk. Returns -1 when it was consumed, else the offset where `onLine` stopped us. */
+  /** Decodes one chunk, window by window. Returns -1 when it was consumed, else where `onLine` stopped us. */
+  private scanChunk(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {
+    const end = chunk.length;
+    if (end <= WINDOW) {
+      this.tail = EMPTY;
+      return this.scan(chunk, onLine, text);
+    }
+    for (let o = 0; o < end; o += WINDOW) {
+      const next = Math.min(o + WINDOW, end);
+      this.tail = chunk.subarray(next);
+      const stop = this.scan(chunk.subarray(o, next), onLine, text);
+      if (stop >= 0) return o + stop;
+      if (this.tail === null) return -1; // taken (takeBuffered) or dropped (overflow)
+    }
+    return -1;
+  }
+
+  /** Decodes one window. Returns -1 when it was consumed, else the offset where `onLine` stopped us. */
   private scan(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {
     const end = chunk.length;
     if (end === 0) return -1;
@@ -266,6 +307,7 @@ export class LineDecoder {
     const s = buf.toString("latin1", pos, end);
     const base = pos;
     let a = 0; // offset in `s` where the next line starts
+    this.cur = chunk;
     try {
       if (acc.length !== 0) {
         const k = this.splitMatch(chunk, pos);
@@ -291,6 +333,7 @@ export class LineDecoder {
             const data = concatBytes([
               acc.bytes.subarray(0, acc.length),
               chunk.subarray(pos),
+              this.tail ?? EMPTY,
               ...this.held,
             ]);
             a = s.length;
@@ -318,7 +361,9 @@ export class LineDecoder {
             line = out;
           }
           acc.clear();
-          if (onLine(line) === false) return base + a;
+          this.curPos = base + a;
+          if (onLine(line) === false) return this.cur === chunk ? base + a : -1;
+          if (this.cur !== chunk) return -1; // the callback took the buffer (takeBuffered)
         }
       }
 
@@ -346,7 +391,11 @@ export class LineDecoder {
           const len = i - a;
           if (len > max) {
             if (this.overflow === "drop") {
-              const data = concatBytes([chunk.subarray(base + a), ...this.held]);
+              const data = concatBytes([
+                chunk.subarray(base + a),
+                this.tail ?? EMPTY,
+                ...this.held,
+              ]);
               a = s.length;
               this.dropAll();
               this.report(len, data);
@@ -366,14 +415,21 @@ export class LineDecoder {
               ua = ui + dl;
             } else line = buf.toString("utf8", base + a, base + i);
             a = i + dl;
-            if (onLine(line) === false) return base + a;
+            this.curPos = base + a;
+            if (onLine(line) === false) return this.cur === chunk ? base + a : -1;
+            if (this.cur !== chunk) return -1; // the callback took the buffer (takeBuffered)
           }
           i = s.indexOf(d, a);
         }
       }
     } catch (error) {
       // Keep what was not consumed, so an exception thrown by a callback loses no input.
-      if (base + a < end) this.held.unshift(copyBytes(chunk.subarray(base + a)));
+      if (this.cur === chunk) {
+        const tail = this.tail ?? EMPTY;
+        this.tail = null;
+        if (base + a < end || tail.length !== 0)
+          this.held.unshift(concatBytes([chunk.subarray(base + a), tail]));
+      }
       throw error;
     }
     if (base + a < end) this.appendPartial(chunk, base + a);
@@ -388,8 +444,9 @@ export class LineDecoder {
     // a line of exactly maxLength is accepted whatever the chunking (even with CR and LF apart).
     const content = acc.length - this.partialDelimiterSuffix();
     if (content <= this.maxLength) return;
-    const data = acc.copy();
+    let data = acc.copy();
     if (this.overflow === "drop") {
+      if (this.tail !== null && this.tail.length !== 0) data = concatBytes([data, this.tail]);
       this.dropAll();
     } else {
       this.keepDelimiterTail();
@@ -458,12 +515,20 @@ export class LineDecoder {
     this.acc.clear();
     this.held = [];
     this.discarding = false;
+    this.tail = null;
   }
 
   private report(length: number, data: Uint8Array): void {
     const onOverflow = this.onOverflow;
     if (onOverflow === undefined) throw new LineTooLongError(length, this.maxLength);
-    onOverflow({ length, maxLength: this.maxLength, data });
+    // takeBuffered() from here returns only what is held, not the chunk being scanned.
+    const cur = this.cur;
+    this.cur = null;
+    try {
+      onOverflow({ length, maxLength: this.maxLength, data });
+    } finally {
+      this.cur = cur;
+    }
   }
 }
 
