@@ -130,8 +130,8 @@ export interface Producer {
 
 /** The callbacks a connection drives (Twisted's `IProtocol`). See the `Protocol` base class. */
 export interface ProtocolLike {
-  /** Attaches the transport and calls `connectionMade`. */
-  makeConnection(transport: Transport): void;
+  /** Attaches the transport and calls `connectionMade`; may return what it returned (a Promise is watched for rejection). */
+  makeConnection(transport: Transport): unknown;
   /** Bytes arrived (a chunk of any size; never a frame boundary guarantee). */
   dataReceived(data: Uint8Array): unknown;
   /** The connection closed; called exactly once. A clean close is a `ConnectionDone`. */

@@ -20,11 +20,14 @@ export class Protocol implements ProtocolLike {
   /** The factory that built this protocol, if any (set by `Factory.buildProtocol`). */
   factory: unknown = null;
 
-  /** Attaches the transport, marks the protocol connected and calls {@link Protocol.connectionMade}. */
-  makeConnection(transport: Transport): void {
+  /**
+   * Attaches the transport, marks the protocol connected and calls {@link Protocol.connectionMade}.
+   * Returns what `connectionMade` returned, so the transport can watch an async one for rejection.
+   */
+  makeConnection(transport: Transport): unknown {
     this.transport = transport;
     this.connected = true;
-    return this.connectionMade() as undefined;
+    return this.connectionMade();
   }
 
   /** Called once the connection is established. Default: nothing. */
