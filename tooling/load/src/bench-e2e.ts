@@ -100,7 +100,7 @@ interface Sample {
   readonly countOk: boolean;
 }
 
-const TOTAL_LINES: Record<number, number> = { 16: 600_000, 64: 400_000, 1024: 60_000 };
+const TOTAL_LINES: Record<number, number> = { 16: 1_200_000, 64: 800_000, 1024: 100_000 };
 const CONNECTIONS = [1, 10, 100];
 const SIZES = [16, 64, 1024];
 
@@ -273,7 +273,7 @@ async function startToFile(
 async function printing(): Promise<string> {
   const c = 10;
   const l = 64;
-  const n = Math.round((200_000 * SCALE) / c);
+  const n = Math.round((400_000 * SCALE) / c);
   const kinds: [Kind, readonly string[]][] = [
     ...(lrAvailable
       ? [
