@@ -54,6 +54,9 @@ export type LineCallback<T> = (line: T) => unknown;
 
 /** The default line delimiter, CRLF. */
 export const CRLF = "\r\n";
+const CRLF_BYTES = new Uint8Array([13, 10]);
+const isCrlf = (d: string | Uint8Array): boolean =>
+  typeof d === "string" ? d === CRLF : d.length === 2 && d[0] === 13 && d[1] === 10;
 /** The default `maxLength`, as Twisted's `LineReceiver.MAX_LENGTH`. */
 export const DEFAULT_MAX_LINE_LENGTH = 16384;
 
@@ -138,8 +141,10 @@ export class LineDecoder {
    * Throws `InvalidArgumentError` for an empty delimiter.
    */
   setDelimiter(delimiter: string | Uint8Array): void {
-    const bytes =
-      typeof delimiter === "string"
+    // The default CRLF is shared by every decoder (never modified): one ArrayBuffer fewer per connection.
+    const bytes = isCrlf(delimiter)
+      ? CRLF_BYTES
+      : typeof delimiter === "string"
         ? new Uint8Array(Buffer.from(delimiter, "utf8"))
         : copyBytes(delimiter);
     if (bytes.length === 0) throw new InvalidArgumentError("the line delimiter must not be empty");
@@ -269,6 +274,10 @@ export class LineDecoder {
       return true;
     } finally {
       this.busy = false;
+      // Don't pin the last chunk (the socket's read buffer) between reads: an idle connection
+      // would keep it alive for as long as it stays open.
+      this.cur = null;
+      this.tail = null;
     }
   }
 
