@@ -412,7 +412,7 @@ export class LineDecoder {
               this.report(len, data);
               return -1;
             }
-            const data = chunk.slice(base + a, base + i);
+            const data = copyBytes(chunk.subarray(base + a, base + i));
             a = i + dl;
             if (mode === UTF8_TEXT) ua = u.indexOf(d, ua) + dl;
             this.report(len, data);
@@ -534,11 +534,13 @@ export class LineDecoder {
     if (onOverflow === undefined) throw new LineTooLongError(length, this.maxLength);
     // takeBuffered() from here returns only what is held, not the chunk being scanned.
     const cur = this.cur;
+    const tail = this.tail;
     this.cur = null;
     try {
       onOverflow({ length, maxLength: this.maxLength, data });
     } finally {
       this.cur = cur;
+      if (this.tail === null && tail !== null && this.overflow === "discard") this.tail = tail;
     }
   }
 }
