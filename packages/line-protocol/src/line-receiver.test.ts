@@ -182,6 +182,34 @@ function lineReceiverSuite(window: number) {
       expect(p.events.map((e) => e[1])).toEqual(["a", "pause", "b", "c", "d"]);
     });
 
+    it("raw data received while paused is delivered, in one piece, on resume", () => {
+      const [p] = connect(new Recorder());
+      p.onLine = (l) => {
+        if (l === "raw") {
+          p.setRawMode();
+          p.pauseProducing();
+        }
+      };
+      feed(p, "raw\r\nabc", "def");
+      expect(p.events).toEqual([["line", "raw"]]);
+      p.resumeProducing();
+      expect(p.events).toEqual([
+        ["line", "raw"],
+        ["raw", "abcdef"],
+      ]);
+    });
+
+    it("an over-long line hands the whole rest of the read to lineLengthExceeded", () => {
+      const [p, t] = connect(new Recorder());
+      p.MAX_LENGTH = 4;
+      feed(p, "ok\r\ntoolong\r\nnext\r\nlast\r\n");
+      expect(p.events).toEqual([
+        ["line", "ok"],
+        ["exceeded", "toolong\r\nnext\r\nlast\r\n"],
+      ]);
+      expect(t.disconnecting).toBe(true);
+    });
+
     it("a re-entrant dataReceived keeps FIFO order", () => {
       const [p] = connect(new Recorder());
       p.onLine = (l) => l === "re" && p.dataReceived(bytesOf("inner\r\n"));
