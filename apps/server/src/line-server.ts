@@ -1,4 +1,4 @@
-import { LineReceiver } from "@lr/line-protocol";
+import { BytesLineReceiver, LineReceiver } from "@lr/line-protocol";
 import type { Address, ProtocolLike } from "@lr/reactor";
 import { formatAddress, LrError, ServerFactory } from "@lr/reactor";
 import type { ServerOutput, ServerTotals } from "./output.js";
@@ -9,6 +9,8 @@ export interface LineServerOptions {
   readonly maxLineLength: number;
   /** A line sent to each client once it connects (none when `undefined`). */
   readonly greet?: string | undefined;
+  /** Nothing is reported per connection or line: lines are only counted (not even decoded). */
+  readonly quiet?: boolean | undefined;
 }
 
 /**
@@ -61,6 +63,25 @@ export class LineServer extends LineReceiver {
   }
 }
 
+/**
+ * The `--quiet` variant: counts lines without decoding them (lines stay bytes, no UTF-8 work) and
+ * prints nothing per connection. Same framing, limits and greeting as {@link LineServer}.
+ */
+export class QuietLineServer extends BytesLineReceiver {
+  constructor(private readonly server: LineServerFactory) {
+    super();
+    this.MAX_LENGTH = server.options.maxLineLength;
+  }
+
+  override connectionMade(): void {
+    if (this.server.options.greet !== undefined) this.sendLine(this.server.options.greet);
+  }
+
+  override lineReceived(_line: Uint8Array): void {
+    this.server.lines++;
+  }
+}
+
 /** One line describing why a connection closed, and the reason's stable code. */
 export function describeReason(reason: Error): [text: string, code: string] {
   const code = reason instanceof LrError ? reason.code : "ERR_UNKNOWN";
@@ -90,9 +111,15 @@ export class LineServerFactory extends ServerFactory {
   }
 
   override buildProtocol(_addr: Address): ProtocolLike {
+    const id = ++this.connections;
+    if (this.options.quiet) {
+      const quiet = new QuietLineServer(this);
+      quiet.factory = this;
+      return quiet;
+    }
     const protocol = new LineServer(this);
     protocol.factory = this;
-    protocol.id = ++this.connections;
+    protocol.id = id;
     return protocol;
   }
 

@@ -19,9 +19,33 @@ function stdoutSink(): (chunk: string) => void {
   process.stdout.on("error", () => {
     open = false;
   });
+  // Cluster workers share the primary's stdout: a write of more than PIPE_BUF bytes to a pipe can
+  // interleave with another worker's and break lines (seen as invalid NDJSON by the @lr/load fault
+  // suite). Writes of whole lines, at most PIPE_BUF bytes each, are atomic.
+  if (cluster.isWorker) {
+    return (chunk) => {
+      if (open) writeWholeLines(Buffer.from(chunk, "utf8"));
+    };
+  }
   return (chunk) => {
     if (open) process.stdout.write(chunk);
   };
+}
+
+const PIPE_BUF = 4096;
+
+/** Writes `buf` in pieces that end on a line break and are at most PIPE_BUF bytes (unless one line is longer). */
+function writeWholeLines(buf: Buffer): void {
+  let start = 0;
+  while (start < buf.length) {
+    let end = buf.length;
+    if (end - start > PIPE_BUF) {
+      const nl = buf.lastIndexOf(10, start + PIPE_BUF - 1);
+      end = nl >= start ? nl + 1 : buf.indexOf(10, start) + 1 || buf.length;
+    }
+    process.stdout.write(buf.subarray(start, end));
+    start = end;
+  }
 }
 
 function signalHost(): ServerHost {

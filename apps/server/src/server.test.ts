@@ -207,3 +207,21 @@ describe("runServer", () => {
     expect(s.stdout.join("")).toBe("listening on 127.0.0.1:9000\n");
   });
 });
+
+describe("QuietLineServer (--quiet)", () => {
+  it("counts lines without reporting them and still drops over-long lines", () => {
+    const writes: string[] = [];
+    const factory = new LineServerFactory(
+      { maxLineLength: 4, quiet: true },
+      createServerOutput({ json: false, quiet: true }, (s) => writes.push(s)),
+    );
+    const a = connect(factory);
+    const b = connect(factory);
+    a.protocol.dataReceived(Buffer.from("1\r\n22\r\n\r\n4444\r\n"));
+    b.protocol.dataReceived(Buffer.from("55555\r\n"));
+    expect(a.transport.disconnecting).toBe(false);
+    expect(b.transport.disconnecting).toBe(true);
+    expect(factory.totals()).toEqual({ connections: 2, lines: 4 });
+    expect(writes).toEqual([]);
+  });
+});

@@ -22,11 +22,11 @@ export interface StartedServer {
  */
 export function startServer(
   reactor: ReactorLike,
-  options: Pick<ServerOptions, "port" | "host" | "maxLineLength" | "greet">,
+  options: Pick<ServerOptions, "port" | "host" | "maxLineLength" | "greet" | "quiet">,
   output: ServerOutput,
 ): StartedServer {
   const factory = new LineServerFactory(
-    { maxLineLength: options.maxLineLength, greet: options.greet },
+    { maxLineLength: options.maxLineLength, greet: options.greet, quiet: options.quiet },
     output,
   );
   // Node's default backlog (511), not Twisted's 50: with 50, a burst of connects overflows the
