@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { writeSync } from "node:fs";
 import { createReactor } from "@lr/reactor";
 import pkg from "../package.json" with { type: "json" };
 import { parseServerArgs, SERVER_HELP, UsageError } from "./cli.js";
@@ -43,10 +44,25 @@ function writeWholeLines(buf: Buffer): void {
       const nl = buf.lastIndexOf(10, start + PIPE_BUF - 1);
       end = nl >= start ? nl + 1 : buf.indexOf(10, start) + 1 || buf.length;
     }
-    process.stdout.write(buf.subarray(start, end));
+    writeAll(buf.subarray(start, end));
     start = end;
   }
 }
+
+/** One write(2) per piece (a stream would merge queued pieces into one writev); waits out EAGAIN. */
+function writeAll(piece: Buffer): void {
+  let off = 0;
+  while (off < piece.length) {
+    try {
+      off += writeSync(1, piece, off);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      Atomics.wait(WAIT, 0, 0, 1); // the pipe is full: the reader catches up within a millisecond or so
+    }
+  }
+}
+
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 function signalHost(): ServerHost {
   return {
