@@ -19,6 +19,8 @@ export interface ServerEvent {
   readonly code?: string;
   readonly connections?: number;
   readonly lines?: number;
+  /** Which worker process printed it (`--workers N` only). */
+  readonly worker?: number;
 }
 
 /** Starts `lr-server --port 0 --host 127.0.0.1 --json ...extra`. */
@@ -46,14 +48,15 @@ export function waitForEvents(
   return server.waitForCount((l) => l.startsWith(tag), count, timeoutMs);
 }
 
-/** Lines reported per connection id, in the order printed. */
-export function linesById(evs: readonly ServerEvent[]): Map<number, string[]> {
-  const by = new Map<number, string[]>();
+/** Lines reported per connection (`worker:id`, as ids are per worker), in the order printed. */
+export function linesById(evs: readonly ServerEvent[]): Map<string, string[]> {
+  const by = new Map<string, string[]>();
   for (const e of evs) {
     if (e.event !== "line" || e.id === undefined) continue;
-    const list = by.get(e.id) ?? [];
+    const key = `${e.worker ?? 0}:${e.id}`;
+    const list = by.get(key) ?? [];
     list.push(e.data ?? "");
-    by.set(e.id, list);
+    by.set(key, list);
   }
   return by;
 }

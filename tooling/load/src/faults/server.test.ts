@@ -10,6 +10,11 @@ import { procFdCount, type ServerProcess } from "../proc.js";
 import { events, linesById, startLr, waitForEvents } from "./lr-process.js";
 
 const MiB = 1024 * 1024;
+/** The load tests run against one process and against `--workers 2` (node:cluster). */
+const WORKERS: [string, string[]][] = [
+  ["1 process", []],
+  ["--workers 2", ["--workers", "2"]],
+];
 let server: ServerProcess | null = null;
 const sockets: Socket[] = [];
 
@@ -67,91 +72,100 @@ function sendDropped(
 }
 
 describe("lr-server under load and faults", () => {
-  it("50 concurrent clients × 2,000 lines: exactly 100,000 lines, in order per connection", async () => {
-    server = await startLr();
-    const CLIENTS = 50;
-    const LINES = 2000;
-    await Promise.all(
-      Array.from({ length: CLIENTS }, (_, c) =>
-        sendAll(target(server as ServerProcess), buildPayload(c, LINES, 32)),
-      ),
-    );
-    await waitForEvents(server, "lost", CLIENTS);
-    const exit = await server.stop("SIGTERM");
-    expect(exit.code).toBe(0);
-    const evs = events(server);
-    const stopped = evs.at(-1);
-    expect(stopped).toEqual({ event: "stopped", connections: CLIENTS, lines: CLIENTS * LINES });
-    const byId = linesById(evs);
-    expect(byId.size).toBe(CLIENTS);
-    const perConn = new Map<number, number>();
-    for (const lines of byId.values()) {
-      const seen = checkOrder(lines); // 0, 1, 2, ... per connection, no gap or duplicate
-      expect(seen.size).toBe(1); // one client's lines never show up under another id
-      for (const [conn, n] of seen) perConn.set(conn, n);
-    }
-    expect([...perConn.values()].reduce((a, b) => a + b, 0)).toBe(CLIENTS * LINES);
-    expect([...perConn.values()].every((n) => n === LINES)).toBe(true);
-  });
+  it.each(WORKERS)(
+    "50 concurrent clients × 2,000 lines: exactly 100,000 lines, in order per connection (%s)",
+    async (_name, extra) => {
+      server = await startLr(extra);
+      const CLIENTS = 50;
+      const LINES = 2000;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, (_, c) =>
+          sendAll(target(server as ServerProcess), buildPayload(c, LINES, 32)),
+        ),
+      );
+      await waitForEvents(server, "lost", CLIENTS);
+      const exit = await server.stop("SIGTERM");
+      expect(exit.code).toBe(0);
+      const evs = events(server);
+      const stopped = evs.at(-1);
+      expect(stopped).toEqual({ event: "stopped", connections: CLIENTS, lines: CLIENTS * LINES });
+      const byId = linesById(evs);
+      expect(byId.size).toBe(CLIENTS);
+      // With --workers 2 the connections are spread over both workers, each event tagged with its own.
+      const workers = new Set(evs.filter((e) => e.event === "connection").map((e) => e.worker));
+      expect(workers).toEqual(new Set(extra.length === 0 ? [undefined] : [1, 2]));
+      const perConn = new Map<number, number>();
+      for (const lines of byId.values()) {
+        const seen = checkOrder(lines); // 0, 1, 2, ... per connection, no gap or duplicate
+        expect(seen.size).toBe(1); // one client's lines never show up under another id
+        for (const [conn, n] of seen) perConn.set(conn, n);
+      }
+      expect([...perConn.values()].reduce((a, b) => a + b, 0)).toBe(CLIENTS * LINES);
+      expect([...perConn.values()].every((n) => n === LINES)).toBe(true);
+    },
+  );
 
-  it("SIGTERM while clients are mid-stream: every line accepted is reported, exit 0 in time", async () => {
-    server = await startLr();
-    const srv = server;
-    const CLIENTS = 20;
-    const CHUNK = 200;
-    // Each client keeps two chunks of lines in flight: it sends chunk k+2 as soon as the server
-    // reports the middle of chunk k. So clients are always mid-stream, and the output stays small
-    // enough for this process to read as fast as the server writes it.
-    const written = new Array<number>(CLIENTS).fill(0);
-    const reported = new Array<number>(CLIENTS).fill(0);
-    const clients: Socket[] = [];
-    let signalled = false;
-    const sendChunk = (c: number): void => {
-      const s = clients[c];
-      if (signalled || !s || s.destroyed) return;
-      s.write(buildPayloadFrom(c, written[c] as number, CHUNK, 32));
-      written[c] = (written[c] as number) + CHUNK;
-    };
-    srv.onLine((line) => {
-      if (!line.startsWith('{"event":"line"')) return;
-      const c = parsePrefix((JSON.parse(line) as { data: string }).data)?.conn ?? -1;
-      reported[c] = (reported[c] as number) + 1;
-      if (reported[c] === (written[c] as number) - CHUNK - CHUNK / 2) sendChunk(c);
-    });
-    for (let c = 0; c < CLIENTS; c++) {
-      const s = await open(target(srv));
-      s.on("error", () => {});
-      sockets.push(s);
-      clients.push(s);
-      sendChunk(c);
-      sendChunk(c);
-    }
-    await waitForEvents(srv, "line", 20_000);
-    signalled = true;
-    const closed = clients.map((s) => new Promise((r) => s.once("close", r)));
-    const t0 = performance.now();
-    const exit = await srv.stop("SIGTERM", 12_000); // the reactor's shutdown timeout is 10 s
-    const stopMs = performance.now() - t0;
-    await Promise.all(closed); // the server closed every connection
-    expect(exit.code).toBe(0);
-    expect(stopMs).toBeLessThan(12_000);
-    const evs = events(srv);
-    const stopped = evs.at(-1);
-    const lineEvents = evs.filter((e) => e.event === "line");
-    expect(stopped?.event).toBe("stopped");
-    expect(stopped?.connections).toBe(CLIENTS);
-    // Accepted = reported: the summary counts exactly the lines printed, ...
-    expect(stopped?.lines).toBe(lineEvents.length);
-    expect(lineEvents.length).toBeGreaterThanOrEqual(20_000);
-    // ... per connection they are a gap-free prefix of what that client wrote, ...
-    for (const lines of linesById(evs).values()) {
-      const seen = checkOrder(lines);
-      expect(seen.size).toBe(1);
-      for (const [conn, n] of seen) expect(n).toBeLessThanOrEqual(written[conn] ?? -1);
-    }
-    // ... and every connection got its "lost" report before the summary.
-    expect(evs.filter((e) => e.event === "lost")).toHaveLength(CLIENTS);
-  });
+  it.each(WORKERS)(
+    "SIGTERM while clients are mid-stream: every line accepted is reported, exit 0 in time (%s)",
+    async (_name, extra) => {
+      server = await startLr(extra);
+      const srv = server;
+      const CLIENTS = 20;
+      const CHUNK = 200;
+      // Each client keeps two chunks of lines in flight: it sends chunk k+2 as soon as the server
+      // reports the middle of chunk k. So clients are always mid-stream, and the output stays small
+      // enough for this process to read as fast as the server writes it.
+      const written = new Array<number>(CLIENTS).fill(0);
+      const reported = new Array<number>(CLIENTS).fill(0);
+      const clients: Socket[] = [];
+      let signalled = false;
+      const sendChunk = (c: number): void => {
+        const s = clients[c];
+        if (signalled || !s || s.destroyed) return;
+        s.write(buildPayloadFrom(c, written[c] as number, CHUNK, 32));
+        written[c] = (written[c] as number) + CHUNK;
+      };
+      srv.onLine((line) => {
+        if (!line.startsWith('{"event":"line"')) return;
+        const c = parsePrefix((JSON.parse(line) as { data: string }).data)?.conn ?? -1;
+        reported[c] = (reported[c] as number) + 1;
+        if (reported[c] === (written[c] as number) - CHUNK - CHUNK / 2) sendChunk(c);
+      });
+      for (let c = 0; c < CLIENTS; c++) {
+        const s = await open(target(srv));
+        s.on("error", () => {});
+        sockets.push(s);
+        clients.push(s);
+        sendChunk(c);
+        sendChunk(c);
+      }
+      await waitForEvents(srv, "line", 20_000);
+      signalled = true;
+      const closed = clients.map((s) => new Promise((r) => s.once("close", r)));
+      const t0 = performance.now();
+      const exit = await srv.stop("SIGTERM", 12_000); // the reactor's shutdown timeout is 10 s
+      const stopMs = performance.now() - t0;
+      await Promise.all(closed); // the server closed every connection
+      expect(exit.code).toBe(0);
+      expect(stopMs).toBeLessThan(12_000);
+      const evs = events(srv);
+      const stopped = evs.at(-1);
+      const lineEvents = evs.filter((e) => e.event === "line");
+      expect(stopped?.event).toBe("stopped");
+      expect(stopped?.connections).toBe(CLIENTS);
+      // Accepted = reported: the summary counts exactly the lines printed, ...
+      expect(stopped?.lines).toBe(lineEvents.length);
+      expect(lineEvents.length).toBeGreaterThanOrEqual(20_000);
+      // ... per connection they are a gap-free prefix of what that client wrote, ...
+      for (const lines of linesById(evs).values()) {
+        const seen = checkOrder(lines);
+        expect(seen.size).toBe(1);
+        for (const [conn, n] of seen) expect(n).toBeLessThanOrEqual(written[conn] ?? -1);
+      }
+      // ... and every connection got its "lost" report before the summary.
+      expect(evs.filter((e) => e.event === "lost")).toHaveLength(CLIENTS);
+    },
+  );
 
   it("drops a 50 MB line without a delimiter and a 16,385-byte line; RSS stays bounded; others unaffected", async () => {
     server = await startLr();
