@@ -48,6 +48,10 @@ describe("parseClientArgs", () => {
     });
   });
 
+  it("skips the leading -- that pnpm passes through (pnpm start -- --port 0)", () => {
+    expect(run(["--", "--port", "1234"]).port).toBe(1234);
+  });
+
   it("--help and --version", () => {
     expect(parseClientArgs(["--help"]).kind).toBe("help");
     expect(parseClientArgs(["--version"]).kind).toBe("version");

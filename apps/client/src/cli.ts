@@ -99,7 +99,8 @@ export function parseClientArgs(argv: readonly string[]): ClientCommand {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      // `pnpm --filter server start -- --port 0` hands the script a leading "--": skip it.
+      args: argv[0] === "--" ? argv.slice(1) : [...argv],
       strict: true,
       allowPositionals: false,
       options: {

@@ -48,6 +48,10 @@ describe("parseServerArgs", () => {
     expect(run(["--port=1234"]).port).toBe(1234);
   });
 
+  it("skips the leading -- that pnpm passes through (pnpm start -- --port 0)", () => {
+    expect(run(["--", "--port", "1234"]).port).toBe(1234);
+  });
+
   it("--help and --version win over the rest", () => {
     expect(parseServerArgs(["--port", "1", "--help"]).kind).toBe("help");
     expect(parseServerArgs(["-h"]).kind).toBe("help");

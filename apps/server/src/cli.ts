@@ -90,7 +90,8 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      // `pnpm --filter server start -- --port 0` hands the script a leading "--": skip it.
+      args: argv[0] === "--" ? argv.slice(1) : [...argv],
       strict: true,
       allowPositionals: false,
       options: {
