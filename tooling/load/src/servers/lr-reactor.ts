@@ -9,7 +9,7 @@ import { announce, finish, type Stats, serverArgs } from "./common.js";
 
 const args = serverArgs();
 const stats: Stats = { connections: 0, lines: 0, bytes: 0 };
-let _lastLine = ""; // keeps the per-line string work observable
+let _last: Buffer | null = null; // keeps the per-line view observable
 
 class CountingLines extends Protocol {
   #rest: Buffer | null = null;
@@ -25,7 +25,7 @@ class CountingLines extends Protocol {
     let start = 0;
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
       const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      _lastLine = buf.toString("utf8", start, end); // strings, as in the raw baseline
+      _last = buf.subarray(start, end); // a view per line, as in the raw baseline
       stats.lines++;
       start = nl + 1;
     }

@@ -11,6 +11,12 @@ const stats: Stats = { connections: 0, lines: 0, bytes: 0 };
 const sockets = new Set<Socket>();
 const out = process.stdout;
 
+let _last: Buffer | null = null;
+/** The counting handler: what user code would get, one view per line. */
+function onLine(line: Buffer): void {
+  _last = line;
+}
+
 const server = createServer((socket) => {
   stats.connections++;
   sockets.add(socket);
@@ -24,13 +30,15 @@ const server = createServer((socket) => {
     let text = "";
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
       const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      // Every server hands each line over as a JS string, as readline and LineReceiver do.
-      const line = buf.toString("utf8", start, end);
+      // Counting, each line is handed over as a byte view (as lr-server --quiet's BytesLineReceiver
+      // does); printing, it is decoded as UTF-8 (as lr-server's LineReceiver does).
       stats.lines++;
-      if (args.print) text += `in lineReceived\ndata => ${line}\n`;
+      if (args.print) text += `in lineReceived\ndata => ${buf.toString("utf8", start, end)}\n`;
+      else onLine(buf.subarray(start, end));
       start = nl + 1;
     }
     rest = start < buf.length ? buf.subarray(start) : null;
+    _last = null;
     if (text.length > 0) out.write(text);
   });
   socket.on("error", () => {});
