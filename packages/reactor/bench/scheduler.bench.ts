@@ -40,6 +40,10 @@ function tCancel(): void {
   for (let i = 0; i < N; i++) clearTimeout(timers[i]);
 }
 let heap = new BareHeap();
+// Fairness: each run starts from an empty heap on both sides, and both pay for getting rid of the
+// previous run's dead entries inside the timed run: the bare heap by being replaced here, the
+// scheduler by truncating its all-cancelled heap on the first callLater of the run (it compacts
+// where the heap grows, not in cancel()). Neither side carries dead entries the other does not.
 function hSchedule(): void {
   heap = new BareHeap();
   for (let i = 0; i < N; i++)
