@@ -4,7 +4,6 @@
  * deadline.
  */
 import { connect, type Socket } from "node:net";
-import { buildPayloadFrom } from "./payload.js";
 
 /** Where to connect. */
 export interface Target {
@@ -137,43 +136,4 @@ export async function storm(
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return { elapsedMs: performance.now() - t0, ok, failed };
-}
-
-/**
- * Streams numbered lines (`conn:i`, padded to `size` bytes) on one connection until the server
- * closes it or `maxLines` were written, 1,000 lines per write, respecting backpressure. Resolves
- * with the number of lines handed to the socket; never rejects (a reset just ends the stream).
- */
-export function streamLines(
-  target: Target,
-  conn: number,
-  size: number,
-  maxLines: number,
-): Promise<{ written: number }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: target.host, port: target.port });
-    let written = 0;
-    let ended = false;
-    const finish = (): void => {
-      if (ended) return;
-      ended = true;
-      resolve({ written });
-    };
-    const pump = (): void => {
-      while (!socket.destroyed && written < maxLines) {
-        const n = Math.min(1000, maxLines - written);
-        const chunk = buildPayloadFrom(conn, written, n, size);
-        written += n;
-        if (!socket.write(chunk)) {
-          socket.once("drain", pump);
-          return;
-        }
-      }
-      if (!socket.destroyed) socket.end();
-    };
-    socket.once("connect", pump);
-    socket.on("data", () => {});
-    socket.on("error", () => {});
-    socket.once("close", finish);
-  });
 }
