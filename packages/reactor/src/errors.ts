@@ -41,7 +41,11 @@ export class LrError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
-    Object.defineProperty(this, kBrands, { value: collectBrands(this), enumerable: false });
+    // The brands are a property of the class, not of each error: computed once per class and kept on
+    // its prototype, where the cross-install check reads them through the prototype chain. (Walking
+    // the chain into a new Set for every error was measurable: every closed connection makes one.)
+    const proto = new.target.prototype as object;
+    if (!Object.hasOwn(proto, kBrands)) Object.defineProperty(proto, kBrands, { value: collectBrands(this), enumerable: false });
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -166,10 +170,20 @@ export class AlreadyConnectingError extends LrError {
  */
 export class ConnectionClosed extends LrError {}
 
-/** The connection was closed cleanly (by either side, after flushing). Code `ERR_CONNECTION_DONE`. */
+/**
+ * The connection was closed cleanly (by either side, after flushing). Code `ERR_CONNECTION_DONE`.
+ * It is a reason, not a failure, so it carries no stack trace: the trace would only show the socket
+ * event that delivered the close, and capturing it cost more than the rest of a clean close.
+ */
 export class ConnectionDone extends ConnectionClosed {
   constructor(message = "Connection was closed cleanly.") {
-    super("ERR_CONNECTION_DONE", message);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super("ERR_CONNECTION_DONE", message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 
