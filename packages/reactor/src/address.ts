@@ -33,5 +33,7 @@ export function unixAddress(path: string | null): UNIXAddress {
  */
 export function formatAddress(address: Address): string {
   if (address.type === "UNIX") return `unix:${address.path ?? "(unnamed)"}`;
-  return address.family === "IPv6" ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  return address.family === "IPv6"
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
 }

@@ -45,7 +45,8 @@ export class LrError extends Error {
     // its prototype, where the cross-install check reads them through the prototype chain. (Walking
     // the chain into a new Set for every error was measurable: every closed connection makes one.)
     const proto = new.target.prototype as object;
-    if (!Object.hasOwn(proto, kBrands)) Object.defineProperty(proto, kBrands, { value: collectBrands(this), enumerable: false });
+    if (!Object.hasOwn(proto, kBrands))
+      Object.defineProperty(proto, kBrands, { value: collectBrands(this), enumerable: false });
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -86,14 +87,20 @@ export class AlreadyCancelled extends LrError {
 /** An invalid system-event phase was given. Code `ERR_INVALID_PHASE`. */
 export class InvalidPhaseError extends LrError {
   constructor(phase: string) {
-    super("ERR_INVALID_PHASE", `Invalid system event phase ${JSON.stringify(phase)}: expected "before", "during" or "after".`);
+    super(
+      "ERR_INVALID_PHASE",
+      `Invalid system event phase ${JSON.stringify(phase)}: expected "before", "during" or "after".`,
+    );
   }
 }
 
 /** `removeSystemEventTrigger` was given an id that is not (or no longer) registered. Code `ERR_TRIGGER_NOT_FOUND`. */
 export class TriggerNotFoundError extends LrError {
   constructor() {
-    super("ERR_TRIGGER_NOT_FOUND", "No such system event trigger (already removed, already fired, or not an id).");
+    super(
+      "ERR_TRIGGER_NOT_FOUND",
+      "No such system event trigger (already removed, already fired, or not an id).",
+    );
   }
 }
 
@@ -132,7 +139,9 @@ export class ConnectionRefusedError extends ConnectError {
 /** The connection attempt took longer than its timeout. Code `ERR_CONNECT_TIMEOUT`. */
 export class ConnectTimeoutError extends ConnectError {
   constructor(destination: string, timeoutMs: number) {
-    super(`Connecting to ${destination} timed out after ${timeoutMs} ms.`, { code: "ERR_CONNECT_TIMEOUT" });
+    super(`Connecting to ${destination} timed out after ${timeoutMs} ms.`, {
+      code: "ERR_CONNECT_TIMEOUT",
+    });
   }
 }
 
@@ -189,7 +198,10 @@ export class ConnectionDone extends ConnectionClosed {
 
 /** The connection was lost in a non-clean fashion (reset, error, callback failure). Code `ERR_CONNECTION_LOST`. */
 export class ConnectionLost extends ConnectionClosed {
-  constructor(message = "Connection was lost in a non-clean fashion.", options?: LrErrorOptions & { code?: string }) {
+  constructor(
+    message = "Connection was lost in a non-clean fashion.",
+    options?: LrErrorOptions & { code?: string },
+  ) {
     super(options?.code ?? "ERR_CONNECTION_LOST", message, options);
   }
 }

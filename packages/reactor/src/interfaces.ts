@@ -73,7 +73,11 @@ export interface ReactorTime {
   /** Current time in seconds on the same monotonic clock (Twisted's `seconds()`). */
   seconds(): number;
   /** Schedules `fn(...args)` to run `delayMs` milliseconds from now. */
-  callLater<A extends unknown[]>(delayMs: number, fn: (...args: A) => unknown, ...args: A): DelayedCall;
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): DelayedCall;
   /** Every call still pending, in no particular order. */
   getDelayedCalls(): DelayedCall[];
 }
@@ -221,7 +225,12 @@ export interface ReactorTCP {
   /** Listens on a TCP port (0 = pick a free one). Binds when the reactor runs (at once if it is running). */
   listenTCP(port: number, factory: FactoryLike, options?: ListenTCPOptions): ListeningPort;
   /** Connects to a TCP server. Starts when the reactor runs (at once if it is running). */
-  connectTCP(host: string, port: number, factory: ClientFactoryLike, options?: ConnectTCPOptions): Connector;
+  connectTCP(
+    host: string,
+    port: number,
+    factory: ClientFactoryLike,
+    options?: ConnectTCPOptions,
+  ): Connector;
 }
 
 /**
@@ -232,9 +241,20 @@ export interface ReactorTCP {
  */
 export interface ReactorTLS {
   /** Listens for TLS connections on a TCP port; `tlsOptions` are `node:tls` server options (`key`, `cert`...). */
-  listenTLS(port: number, factory: FactoryLike, tlsOptions: TlsOptions, options?: ListenTCPOptions): ListeningPort;
+  listenTLS(
+    port: number,
+    factory: FactoryLike,
+    tlsOptions: TlsOptions,
+    options?: ListenTCPOptions,
+  ): ListeningPort;
   /** Connects with TLS; `tlsOptions` are `node:tls` connect options (`ca`, `servername`, `rejectUnauthorized`...). */
-  connectTLS(host: string, port: number, factory: ClientFactoryLike, tlsOptions: ConnectionOptions, options?: ConnectTCPOptions): Connector;
+  connectTLS(
+    host: string,
+    port: number,
+    factory: ClientFactoryLike,
+    tlsOptions: ConnectionOptions,
+    options?: ConnectTCPOptions,
+  ): Connector;
 }
 
 /** UNIX domain sockets: Twisted's `IReactorUNIX`. */
@@ -262,10 +282,19 @@ export interface ThreadJob {
 /** Threads: Twisted's `IReactorThreads`, on `worker_threads`. */
 export interface ReactorThreads {
   /** Runs `module`'s export `exportName` with `args` in the reactor's worker pool. */
-  deferToThread<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): Promise<T>;
+  deferToThread<T = unknown>(
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): Promise<T>;
   /** Like `deferToThread`, with transferables and cancellation. */
   runInThread<T = unknown>(job: ThreadJob): Promise<T>;
 }
 
 /** Everything a reactor is; what application code should accept as "a reactor". */
-export interface ReactorLike extends ReactorCore, ReactorTime, ReactorTCP, ReactorUNIX, ReactorThreads {}
+export interface ReactorLike
+  extends ReactorCore,
+    ReactorTime,
+    ReactorTCP,
+    ReactorUNIX,
+    ReactorThreads {}

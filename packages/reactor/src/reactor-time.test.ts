@@ -106,7 +106,9 @@ describe("callLater on the real reactor", () => {
   it("passes extra arguments through to the call", async () => {
     const r = testReactor();
     const got = deferred<unknown[]>();
-    r.callLater(0, (a: number, b: string, c: { k: boolean }) => got.resolve([a, b, c]), 1, "two", { k: true });
+    r.callLater(0, (a: number, b: string, c: { k: boolean }) => got.resolve([a, b, c]), 1, "two", {
+      k: true,
+    });
     const run = r.run();
     expect(await got.promise).toEqual([1, "two", { k: true }]);
     await r.stop();

@@ -1,17 +1,22 @@
 import type { Socket } from "node:net";
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "./address.js";
-import { InvalidArgumentError, JobCancelledError, ReactorAlreadyRunning, ReactorNotRunning } from "./errors.js";
+import {
+  InvalidArgumentError,
+  JobCancelledError,
+  ReactorAlreadyRunning,
+  ReactorNotRunning,
+} from "./errors.js";
 import type {
   ClientFactoryLike,
+  Connector,
   ConnectTCPOptions,
   ConnectUNIXOptions,
-  Connector,
   DelayedCall,
   FactoryLike,
+  ListeningPort,
   ListenTCPOptions,
   ListenUNIXOptions,
-  ListeningPort,
   ReactorLike,
   ReactorState,
   ReactorTLS,
@@ -21,7 +26,7 @@ import type {
   Transport,
   TriggerId,
 } from "./interfaces.js";
-import { type Logger, createStderrLogger } from "./logger.js";
+import { createStderrLogger, type Logger } from "./logger.js";
 import { Scheduler } from "./scheduler.js";
 import { SocketTransport } from "./socket-transport.js";
 import { StreamConnector } from "./stream-connector.js";
@@ -43,7 +48,13 @@ export interface ReactorOptions {
 
 /** One thing a reactor currently owns, as reported by {@link Reactor.getResources}. */
 export interface ReactorResource {
-  readonly kind: "listener" | "connection" | "connector" | "delayed-call" | "thread-pool" | "thread-job";
+  readonly kind:
+    | "listener"
+    | "connection"
+    | "connector"
+    | "delayed-call"
+    | "thread-pool"
+    | "thread-job";
   readonly description: string;
 }
 
@@ -116,7 +127,13 @@ export class Reactor implements ReactorLike, ReactorTLS {
     this.#threadPoolSize = options.threadPoolSize;
     this.#scheduler = new Scheduler({
       now: () => performance.now(),
-      onError: (error, call) => this.logger.emit({ level: "error", message: `Unhandled error in delayed call ${String(call)}`, error, context: { call: String(call) } }),
+      onError: (error, call) =>
+        this.logger.emit({
+          level: "error",
+          message: `Unhandled error in delayed call ${String(call)}`,
+          error,
+          context: { call: String(call) },
+        }),
       onEarlier: (time) => {
         if (this.#state !== "stopped" && time < this.#timerAt) this.#arm();
       },
@@ -168,7 +185,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
 
   stop(): Promise<void> {
     const done = this.#done;
-    if (!done || this.#state === "stopped" || this.#state === "stopping" || this.#stopRequested) throw new ReactorNotRunning();
+    if (!done || this.#state === "stopped" || this.#state === "stopping" || this.#stopRequested)
+      throw new ReactorNotRunning();
     if (this.#state === "starting") {
       this.#stopRequested = true;
       return done.promise;
@@ -299,7 +317,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
   async #closePool(): Promise<void> {
     const queued = this.#queuedJobs;
     this.#queuedJobs = [];
-    for (const q of queued) q.reject(new JobCancelledError("The thread job was cancelled because the reactor stopped."));
+    for (const q of queued)
+      q.reject(new JobCancelledError("The thread job was cancelled because the reactor stopped."));
     const pool = this.#pool;
     this.#pool = null;
     if (pool) await pool.close();
@@ -315,12 +334,17 @@ export class Reactor implements ReactorLike, ReactorTLS {
     return performance.now() / 1000;
   }
 
-  callLater<A extends unknown[]>(delayMs: number, fn: (...args: A) => unknown, ...args: A): DelayedCall;
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): DelayedCall;
   callLater(delayMs: number, fn: () => unknown): DelayedCall {
     // Forwarded without a rest parameter: an array per call is measurable GC work (see scheduler.ts).
+    const scheduler = this.#scheduler;
     // biome-ignore lint/complexity/noArguments: avoids the rest-parameter allocation
-    if (arguments.length > 2) return (this.#scheduler.callLater as (...a: unknown[]) => DelayedCall).apply(this.#scheduler, [...arguments]);
-    return this.#scheduler.callLater(delayMs, fn);
+    if (arguments.length > 2) return Reflect.apply(scheduler.callLater, scheduler, arguments);
+    return scheduler.callLater(delayMs, fn);
   }
 
   getDelayedCalls(): DelayedCall[] {
@@ -361,38 +385,49 @@ export class Reactor implements ReactorLike, ReactorTLS {
   // ---------------------------------------------------------------- TCP / UNIX
 
   listenTCP(port: number, factory: FactoryLike, options: ListenTCPOptions = {}): ListeningPort {
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`);
-    return this.#addPort(new StreamPort({ type: "TCP", port, host: options.host || undefined, backlog: options.backlog ?? 50 }, factory, this.#portOwner));
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new InvalidArgumentError(
+        `Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`,
+      );
+    return this.#addPort(
+      new StreamPort(
+        { type: "TCP", port, host: options.host || undefined, backlog: options.backlog ?? 50 },
+        factory,
+        this.#portOwner,
+      ),
+    );
   }
 
   listenUNIX(path: string, factory: FactoryLike, options: ListenUNIXOptions = {}): ListeningPort {
-    if (typeof path !== "string" || path.length === 0) throw new InvalidArgumentError("listenUNIX needs a socket path.");
-    return this.#addPort(new StreamPort({ type: "UNIX", path, backlog: options.backlog ?? 50 }, factory, this.#portOwner));
-  }
-
-  connectTCP(host: string, port: number, factory: ClientFactoryLike, options: ConnectTCPOptions = {}): Connector {
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`);
-    const connector = new StreamConnector(
-      { type: "TCP", host, port, timeoutMs: options.timeoutMs ?? 30_000, bindAddress: options.bindAddress },
-      factory,
-      this.#connectorOwner,
-    );
-    this.#connectors.add(connector);
-    connector.connect();
-    return connector;
-  }
-
-  listenTLS(port: number, factory: FactoryLike, tlsOptions: TlsOptions, options: ListenTCPOptions = {}): ListeningPort {
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`);
+    if (typeof path !== "string" || path.length === 0)
+      throw new InvalidArgumentError("listenUNIX needs a socket path.");
     return this.#addPort(
-      new StreamPort({ type: "TCP", port, host: options.host || undefined, backlog: options.backlog ?? 50, tls: tlsOptions }, factory, this.#portOwner),
+      new StreamPort(
+        { type: "UNIX", path, backlog: options.backlog ?? 50 },
+        factory,
+        this.#portOwner,
+      ),
     );
   }
 
-  connectTLS(host: string, port: number, factory: ClientFactoryLike, tlsOptions: ConnectionOptions, options: ConnectTCPOptions = {}): Connector {
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new InvalidArgumentError(`Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`);
+  connectTCP(
+    host: string,
+    port: number,
+    factory: ClientFactoryLike,
+    options: ConnectTCPOptions = {},
+  ): Connector {
+    if (!Number.isInteger(port) || port <= 0 || port > 65_535)
+      throw new InvalidArgumentError(
+        `Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`,
+      );
     const connector = new StreamConnector(
-      { type: "TCP", host, port, timeoutMs: options.timeoutMs ?? 30_000, bindAddress: options.bindAddress, tls: tlsOptions },
+      {
+        type: "TCP",
+        host,
+        port,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        bindAddress: options.bindAddress,
+      },
       factory,
       this.#connectorOwner,
     );
@@ -401,8 +436,69 @@ export class Reactor implements ReactorLike, ReactorTLS {
     return connector;
   }
 
-  connectUNIX(path: string, factory: ClientFactoryLike, options: ConnectUNIXOptions = {}): Connector {
-    const connector = new StreamConnector({ type: "UNIX", path, timeoutMs: options.timeoutMs ?? 30_000 }, factory, this.#connectorOwner);
+  listenTLS(
+    port: number,
+    factory: FactoryLike,
+    tlsOptions: TlsOptions,
+    options: ListenTCPOptions = {},
+  ): ListeningPort {
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new InvalidArgumentError(
+        `Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`,
+      );
+    return this.#addPort(
+      new StreamPort(
+        {
+          type: "TCP",
+          port,
+          host: options.host || undefined,
+          backlog: options.backlog ?? 50,
+          tls: tlsOptions,
+        },
+        factory,
+        this.#portOwner,
+      ),
+    );
+  }
+
+  connectTLS(
+    host: string,
+    port: number,
+    factory: ClientFactoryLike,
+    tlsOptions: ConnectionOptions,
+    options: ConnectTCPOptions = {},
+  ): Connector {
+    if (!Number.isInteger(port) || port <= 0 || port > 65_535)
+      throw new InvalidArgumentError(
+        `Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`,
+      );
+    const connector = new StreamConnector(
+      {
+        type: "TCP",
+        host,
+        port,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        bindAddress: options.bindAddress,
+        tls: tlsOptions,
+      },
+      factory,
+      this.#connectorOwner,
+    );
+    this.#connectors.add(connector);
+    connector.connect();
+    return connector;
+  }
+
+  connectUNIX(
+    path: string,
+    factory: ClientFactoryLike,
+    options: ConnectUNIXOptions = {},
+  ): Connector {
+    const connector = new StreamConnector(
+      { type: "UNIX", path, timeoutMs: options.timeoutMs ?? 30_000 },
+      factory,
+      this.#connectorOwner,
+    );
     this.#connectors.add(connector);
     connector.connect();
     return connector;
@@ -431,7 +527,13 @@ export class Reactor implements ReactorLike, ReactorTLS {
     }
     const kind = port.spec.type;
     const peer: Address =
-      kind === "TCP" ? tcpAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0, socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4") : unixAddress(null);
+      kind === "TCP"
+        ? tcpAddress(
+            socket.remoteAddress ?? "",
+            socket.remotePort ?? 0,
+            socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4",
+          )
+        : unixAddress(null);
     let protocol: ReturnType<FactoryLike["buildProtocol"]> = null;
     try {
       protocol = port.factory.buildProtocol(peer);
@@ -443,7 +545,13 @@ export class Reactor implements ReactorLike, ReactorTLS {
       socket.destroy();
       return;
     }
-    const transport = new SocketTransport(socket, protocol, this.#transportOwner, kind, kind === "UNIX" && port.spec.type === "UNIX" ? port.spec.path : undefined);
+    const transport = new SocketTransport(
+      socket,
+      protocol,
+      this.#transportOwner,
+      kind,
+      kind === "UNIX" && port.spec.type === "UNIX" ? port.spec.path : undefined,
+    );
     this.#transports.add(transport);
     transport.start();
   }
@@ -483,12 +591,17 @@ export class Reactor implements ReactorLike, ReactorTLS {
       this.#deferredConnectors.delete(connector);
     },
     transportClosed: (transport: SocketTransport): void => this.#forgetTransport(transport),
-    reportCallbackError: (where: string, error: unknown): void => this.#reportCallback(where, error),
+    reportCallbackError: (where: string, error: unknown): void =>
+      this.#reportCallback(where, error),
   };
 
   // ---------------------------------------------------------------- threads
 
-  deferToThread<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): Promise<T> {
+  deferToThread<T = unknown>(
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): Promise<T> {
     return this.runInThread<T>({ module, exportName, args });
   }
 
@@ -502,7 +615,11 @@ export class Reactor implements ReactorLike, ReactorTLS {
       // Waiting for run(): an abort must be honoured now, not at the next run.
       const signal = job.signal;
       if (signal?.aborted) {
-        reject(new JobCancelledError("The thread job was cancelled before it started.", { cause: signal.reason }));
+        reject(
+          new JobCancelledError("The thread job was cancelled before it started.", {
+            cause: signal.reason,
+          }),
+        );
         return;
       }
       this.#queuedJobs.push(queued);
@@ -512,7 +629,11 @@ export class Reactor implements ReactorLike, ReactorTLS {
           const i = this.#queuedJobs.indexOf(queued);
           if (i < 0) return; // already submitted: the pool handles the abort
           this.#queuedJobs.splice(i, 1);
-          reject(new JobCancelledError("The thread job was cancelled by its AbortSignal.", { cause: signal.reason }));
+          reject(
+            new JobCancelledError("The thread job was cancelled by its AbortSignal.", {
+              cause: signal.reason,
+            }),
+          );
         },
         { once: true },
       );
@@ -520,7 +641,9 @@ export class Reactor implements ReactorLike, ReactorTLS {
   }
 
   #submit(q: QueuedJob): void {
-    this.#pool ??= new ThreadPool(this.#threadPoolSize === undefined ? {} : { maxThreads: this.#threadPoolSize });
+    this.#pool ??= new ThreadPool(
+      this.#threadPoolSize === undefined ? {} : { maxThreads: this.#threadPoolSize },
+    );
     this.#jobsInFlight++;
     this.#pool.run(q.job).then(
       (value) => {
@@ -552,11 +675,20 @@ export class Reactor implements ReactorLike, ReactorTLS {
    */
   getResources(): ReactorResource[] {
     const out: ReactorResource[] = [];
-    for (const p of this.#ports) out.push({ kind: "listener", description: `${p.state} port ${p.describe()}` });
-    for (const t of this.#transports) out.push({ kind: "connection", description: `${t.kind} connection to ${formatAddress(t.getPeer())}` });
-    for (const c of this.#connectors) if (c.state === "connecting") out.push({ kind: "connector", description: `connecting to ${c.describe()}` });
-    for (const d of this.#scheduler.pending()) out.push({ kind: "delayed-call", description: String(d) });
-    if (this.#pool && this.#pool.threads > 0) out.push({ kind: "thread-pool", description: `${this.#pool.threads} worker thread(s)` });
+    for (const p of this.#ports)
+      out.push({ kind: "listener", description: `${p.state} port ${p.describe()}` });
+    for (const t of this.#transports)
+      out.push({
+        kind: "connection",
+        description: `${t.kind} connection to ${formatAddress(t.getPeer())}`,
+      });
+    for (const c of this.#connectors)
+      if (c.state === "connecting")
+        out.push({ kind: "connector", description: `connecting to ${c.describe()}` });
+    for (const d of this.#scheduler.pending())
+      out.push({ kind: "delayed-call", description: String(d) });
+    if (this.#pool && this.#pool.threads > 0)
+      out.push({ kind: "thread-pool", description: `${this.#pool.threads} worker thread(s)` });
     const jobs = this.#jobsInFlight + this.#queuedJobs.length;
     if (jobs > 0) out.push({ kind: "thread-job", description: `${jobs} thread job(s) pending` });
     return out;
@@ -567,7 +699,11 @@ export class Reactor implements ReactorLike, ReactorTLS {
   #guard(where: string, fn: () => unknown): void {
     try {
       const r = fn();
-      if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") {
+      if (
+        r !== null &&
+        typeof r === "object" &&
+        typeof (r as PromiseLike<unknown>).then === "function"
+      ) {
         (r as PromiseLike<unknown>).then(undefined, (e: unknown) => this.#reportCallback(where, e));
       }
     } catch (error) {
@@ -576,11 +712,21 @@ export class Reactor implements ReactorLike, ReactorTLS {
   }
 
   #reportCallback(where: string, error: unknown): void {
-    this.logger.emit({ level: "error", message: `Unhandled error in ${where}`, error, context: { callback: where } });
+    this.logger.emit({
+      level: "error",
+      message: `Unhandled error in ${where}`,
+      error,
+      context: { callback: where },
+    });
   }
 
   #reportTrigger(error: unknown, event: string, phase: SystemEventPhase): void {
-    this.logger.emit({ level: "error", message: `Unhandled error in a "${phase} ${event}" system event trigger`, error, context: { event, phase } });
+    this.logger.emit({
+      level: "error",
+      message: `Unhandled error in a "${phase} ${event}" system event trigger`,
+      error,
+      context: { event, phase },
+    });
   }
 
   #reportTriggerTimeout(event: string, pending: number): void {

@@ -7,7 +7,11 @@ const NV_MAGICCONST = (4 * Math.exp(-0.5)) / Math.sqrt(2);
  * A normal variate drawn from uniform numbers in [0, 1), by the Kinderman–Monahan ratio method (the
  * one CPython's `random.normalvariate` uses, so the same uniform stream gives the same numbers).
  */
-export function normalVariate(mu: number, sigma: number, random: () => number = Math.random): number {
+export function normalVariate(
+  mu: number,
+  sigma: number,
+  random: () => number = Math.random,
+): number {
   let z: number;
   for (;;) {
     const u1 = random();
@@ -39,8 +43,8 @@ export class ReconnectingClientFactory extends ClientFactory {
   maxDelay = 3_600_000;
   /** First delay, ms (Twisted: 1 s). */
   initialDelay = 1_000;
-  /** Growth factor per retry (e). */
-  factor = 2.718_281_828_459_045_1;
+  /** Growth factor per retry (Twisted: e). */
+  factor = Math.E;
   /** Relative standard deviation of the jitter. */
   jitter = 0.119_626_565_582;
   /** Give up after this many retries; `null` = never. */

@@ -32,7 +32,10 @@ interface ScheduledCall extends DelayedCall {
 }
 
 /** The methods every call of one scheduler shares. */
-type CallMethods = Pick<ScheduledCall, "getTime" | "active" | "cancel" | "reset" | "delay" | "toString">;
+type CallMethods = Pick<
+  ScheduledCall,
+  "getTime" | "active" | "cancel" | "reset" | "delay" | "toString"
+>;
 
 function check(call: ScheduledCall): void {
   if (call.fn === cancelledMarker) throw new AlreadyCancelled();
@@ -41,9 +44,11 @@ function check(call: ScheduledCall): void {
 
 function checkDelay(delayMs: number): number {
   if (typeof delayMs !== "number" || Number.isNaN(delayMs)) {
-    throw new InvalidArgumentError(`Delay must be a number of milliseconds, got ${String(delayMs)}.`);
+    throw new InvalidArgumentError(
+      `Delay must be a number of milliseconds, got ${String(delayMs)}.`,
+    );
   }
-  return delayMs < 0 ? 0 : delayMs;
+  return Math.max(delayMs, 0);
 }
 
 function isPending(call: ScheduledCall): boolean {
@@ -130,7 +135,11 @@ export class Scheduler {
   }
 
   /** Schedules `fn(...args)` at `now() + delayMs`. */
-  callLater<A extends unknown[]>(delayMs: number, fn: (...args: A) => unknown, ...args: A): DelayedCall;
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): DelayedCall;
   callLater(delayMs: number, fn: CallFn): DelayedCall {
     // No rest parameter: most calls pass no arguments, and an array per call was a large share of
     // the garbage collector's work in the callLater benchmark.
@@ -141,7 +150,8 @@ export class Scheduler {
 
   /** Schedules `fn(...args)` at the absolute time `time` (ms). */
   schedule(time: number, fn: CallFn, args: unknown[]): DelayedCall {
-    if (typeof fn !== "function") throw new InvalidArgumentError("callLater needs a function to call.");
+    if (typeof fn !== "function")
+      throw new InvalidArgumentError("callLater needs a function to call.");
     const m = this.#methods;
     // One literal site for every call (see ScheduledCall for why a literal).
     const call: ScheduledCall = {
@@ -219,8 +229,14 @@ export class Scheduler {
         ran++;
         try {
           const result = fn(...args);
-          if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
-            (result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.#onError(error, top));
+          if (
+            result !== null &&
+            typeof result === "object" &&
+            typeof (result as PromiseLike<unknown>).then === "function"
+          ) {
+            (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+              this.#onError(error, top),
+            );
           }
         } catch (error) {
           this.#onError(error, top);

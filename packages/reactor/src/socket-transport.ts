@@ -12,7 +12,11 @@ export interface TransportOwner {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /**
@@ -40,14 +44,28 @@ export class SocketTransport implements Transport {
   readonly #peer: Address;
   readonly #host: Address;
 
-  constructor(socket: Socket, protocol: ProtocolLike, owner: TransportOwner, kind: "TCP" | "UNIX", unixPath?: string) {
+  constructor(
+    socket: Socket,
+    protocol: ProtocolLike,
+    owner: TransportOwner,
+    kind: "TCP" | "UNIX",
+    unixPath?: string,
+  ) {
     this.socket = socket;
     this.protocol = protocol;
     this.kind = kind;
     this.#owner = owner;
     if (kind === "TCP") {
-      this.#peer = tcpAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0, socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4");
-      this.#host = tcpAddress(socket.localAddress ?? "", socket.localPort ?? 0, socket.localFamily === "IPv6" ? "IPv6" : "IPv4");
+      this.#peer = tcpAddress(
+        socket.remoteAddress ?? "",
+        socket.remotePort ?? 0,
+        socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4",
+      );
+      this.#host = tcpAddress(
+        socket.localAddress ?? "",
+        socket.localPort ?? 0,
+        socket.localFamily === "IPv6" ? "IPv6" : "IPv4",
+      );
     } else {
       this.#peer = unixAddress(unixPath ?? null);
       this.#host = unixAddress(unixPath ?? null);
@@ -103,7 +121,12 @@ export class SocketTransport implements Transport {
     this.#pullScheduled = true;
     setImmediate(() => {
       this.#pullScheduled = false;
-      if (this.#producer && !this.#streaming && !this.#disconnecting && !this.socket.writableNeedDrain) {
+      if (
+        this.#producer &&
+        !this.#streaming &&
+        !this.#disconnecting &&
+        !this.socket.writableNeedDrain
+      ) {
         this.#callProducer("resumeProducing");
       }
     });
@@ -138,7 +161,13 @@ export class SocketTransport implements Transport {
     }
     // resetAndDestroy() throws on a TLS socket (its handle is not a TCP handle): plain destroy there.
     const encrypted = (this.socket as Socket & { encrypted?: boolean }).encrypted === true;
-    if (this.kind === "TCP" && !encrypted && typeof this.socket.resetAndDestroy === "function" && !this.socket.connecting && !this.socket.destroyed) {
+    if (
+      this.kind === "TCP" &&
+      !encrypted &&
+      typeof this.socket.resetAndDestroy === "function" &&
+      !this.socket.connecting &&
+      !this.socket.destroyed
+    ) {
       this.socket.resetAndDestroy();
     } else {
       this.socket.destroy();
@@ -225,7 +254,8 @@ export class SocketTransport implements Transport {
     const protocol = this.protocol;
     try {
       const result = protocol.dataReceived(chunk);
-      if (result !== undefined && isThenable(result)) result.then(undefined, (e: unknown) => this.#fail("dataReceived", e));
+      if (result !== undefined && isThenable(result))
+        result.then(undefined, (e: unknown) => this.#fail("dataReceived", e));
     } catch (error) {
       this.#fail("dataReceived", error);
     }
@@ -262,11 +292,17 @@ export class SocketTransport implements Transport {
     let reason: Error;
     if (this.#failure !== undefined) {
       const f = this.#failure;
-      reason = new ConnectionAborted(`Connection aborted after a callback failed: ${f instanceof Error ? f.message : String(f)}`, { cause: f });
+      reason = new ConnectionAborted(
+        `Connection aborted after a callback failed: ${f instanceof Error ? f.message : String(f)}`,
+        { cause: f },
+      );
     } else if (this.#aborted) {
       reason = new ConnectionAborted();
     } else if (this.#socketError) {
-      reason = new ConnectionLost(`Connection was lost in a non-clean fashion: ${this.#socketError.message}`, { cause: this.#socketError });
+      reason = new ConnectionLost(
+        `Connection was lost in a non-clean fashion: ${this.#socketError.message}`,
+        { cause: this.#socketError },
+      );
     } else {
       reason = new ConnectionDone();
     }
@@ -292,7 +328,9 @@ export class SocketTransport implements Transport {
     try {
       const result = fn();
       if (result !== undefined && isThenable(result)) {
-        result.then(undefined, (e: unknown) => (abortOnFailure ? this.#fail(callback, e) : this.#log(callback, e)));
+        result.then(undefined, (e: unknown) =>
+          abortOnFailure ? this.#fail(callback, e) : this.#log(callback, e),
+        );
       }
     } catch (error) {
       if (abortOnFailure) this.#fail(callback, error);

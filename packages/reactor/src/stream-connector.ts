@@ -1,12 +1,12 @@
-import { type Socket, connect as netConnect } from "node:net";
+import { connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "./address.js";
 import {
   AlreadyConnectingError,
   ConnectError,
-  ConnectTimeoutError,
   ConnectingCancelledError,
   ConnectionRefusedError,
+  ConnectTimeoutError,
   DNSLookupError,
   NotConnectingError,
 } from "./errors.js";
@@ -42,7 +42,11 @@ export interface ConnectorOwner extends TransportOwner {
   reportCallbackError(where: string, error: unknown): void;
 }
 
-function mapConnectError(error: NodeJS.ErrnoException, destination: string, host: string): ConnectError {
+function mapConnectError(
+  error: NodeJS.ErrnoException,
+  destination: string,
+  host: string,
+): ConnectError {
   switch (error.code) {
     case "ECONNREFUSED":
     case "ENOENT":
@@ -52,9 +56,14 @@ function mapConnectError(error: NodeJS.ErrnoException, destination: string, host
     case "EAI_FAIL":
       return new DNSLookupError(host, error);
     case "ETIMEDOUT":
-      return new ConnectError(`Connecting to ${destination} timed out (${error.code}).`, { code: "ERR_CONNECT_TIMEOUT", cause: error });
+      return new ConnectError(`Connecting to ${destination} timed out (${error.code}).`, {
+        code: "ERR_CONNECT_TIMEOUT",
+        cause: error,
+      });
     default:
-      return new ConnectError(`Couldn't connect to ${destination}: ${error.message}`, { cause: error });
+      return new ConnectError(`Couldn't connect to ${destination}: ${error.message}`, {
+        cause: error,
+      });
   }
 }
 
@@ -144,14 +153,26 @@ export class StreamConnector implements Connector {
       s.type === "TCP"
         ? s.tls
           ? // tls.connect hands these to net.connect; its typings just omit them.
-            tlsConnect({ ...s.tls, host: s.host, port: s.port, localAddress: s.bindAddress, allowHalfOpen: true } as ConnectionOptions)
-          : netConnect({ host: s.host, port: s.port, localAddress: s.bindAddress, allowHalfOpen: true })
+            tlsConnect({
+              ...s.tls,
+              host: s.host,
+              port: s.port,
+              localAddress: s.bindAddress,
+              allowHalfOpen: true,
+            } as ConnectionOptions)
+          : netConnect({
+              host: s.host,
+              port: s.port,
+              localAddress: s.bindAddress,
+              allowHalfOpen: true,
+            })
         : netConnect({ path: s.path, allowHalfOpen: true });
     this.#socket = socket;
     if (s.timeoutMs > 0 && Number.isFinite(s.timeoutMs)) {
       this.#timeout = this.#owner.clock.callLater(s.timeoutMs, () => {
         this.#timeout = null;
-        if (this.#socket === socket && this.#state === "connecting") this.#failed(new ConnectTimeoutError(this.describe(), s.timeoutMs));
+        if (this.#socket === socket && this.#state === "connecting")
+          this.#failed(new ConnectTimeoutError(this.describe(), s.timeoutMs));
       });
     }
     const onError = (error: NodeJS.ErrnoException) => {
@@ -170,7 +191,11 @@ export class StreamConnector implements Connector {
       this.#state = "connected";
       const peer: Address =
         s.type === "TCP"
-          ? tcpAddress(socket.remoteAddress ?? s.host, socket.remotePort ?? s.port, socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4")
+          ? tcpAddress(
+              socket.remoteAddress ?? s.host,
+              socket.remotePort ?? s.port,
+              socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4",
+            )
           : unixAddress(s.path);
       let protocol: ReturnType<ClientFactoryLike["buildProtocol"]> = null;
       try {
@@ -182,10 +207,18 @@ export class StreamConnector implements Connector {
         this.#socket = null;
         socket.destroy();
         this.#state = "disconnected";
-        this.#failedAfterRefusal(new ConnectError(`The factory refused the connection to ${this.describe()}.`));
+        this.#failedAfterRefusal(
+          new ConnectError(`The factory refused the connection to ${this.describe()}.`),
+        );
         return;
       }
-      const real = new SocketTransport(socket, protocol, this, s.type, s.type === "UNIX" ? s.path : undefined);
+      const real = new SocketTransport(
+        socket,
+        protocol,
+        this,
+        s.type,
+        s.type === "UNIX" ? s.path : undefined,
+      );
       this.#transport = real;
       this.#owner.connectionOpened(this, real);
       real.start();
@@ -203,7 +236,9 @@ export class StreamConnector implements Connector {
     this.#transport = null;
     this.#socket = null;
     this.#state = "disconnected";
-    this.#callFactory("clientConnectionLost", () => this.factory.clientConnectionLost?.(this, reason));
+    this.#callFactory("clientConnectionLost", () =>
+      this.factory.clientConnectionLost?.(this, reason),
+    );
     this.#maybeStopFactory();
   }
 
@@ -218,7 +253,9 @@ export class StreamConnector implements Connector {
   }
 
   #failedAfterRefusal(reason: ConnectError): void {
-    this.#callFactory("clientConnectionFailed", () => this.factory.clientConnectionFailed?.(this, reason));
+    this.#callFactory("clientConnectionFailed", () =>
+      this.factory.clientConnectionFailed?.(this, reason),
+    );
     this.#maybeStopFactory();
   }
 
@@ -244,8 +281,14 @@ export class StreamConnector implements Connector {
   #callFactory(name: string, fn: () => unknown): void {
     try {
       const r = fn();
-      if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") {
-        (r as PromiseLike<unknown>).then(undefined, (e: unknown) => this.#owner.reportCallbackError(`${this.factory.constructor.name}.${name}`, e));
+      if (
+        r !== null &&
+        typeof r === "object" &&
+        typeof (r as PromiseLike<unknown>).then === "function"
+      ) {
+        (r as PromiseLike<unknown>).then(undefined, (e: unknown) =>
+          this.#owner.reportCallbackError(`${this.factory.constructor.name}.${name}`, e),
+        );
       }
     } catch (error) {
       this.#owner.reportCallbackError(`${this.factory.constructor.name}.${name}`, error);

@@ -1,12 +1,18 @@
-import { type Server, type Socket, createServer } from "node:net";
-import { type TlsOptions, createServer as createTLSServer } from "node:tls";
+import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTLSServer, type TlsOptions } from "node:tls";
 import { type Address, tcpAddress, unixAddress } from "./address.js";
 import { CannotListenError, NotListeningError } from "./errors.js";
 import type { FactoryLike, ListeningPort } from "./interfaces.js";
 
 /** Where a {@link StreamPort} listens. */
 export type PortSpec =
-  | { readonly type: "TCP"; readonly port: number; readonly host: string | undefined; readonly backlog: number; readonly tls?: TlsOptions }
+  | {
+      readonly type: "TCP";
+      readonly port: number;
+      readonly host: string | undefined;
+      readonly backlog: number;
+      readonly tls?: TlsOptions;
+    }
   | { readonly type: "UNIX"; readonly path: string; readonly backlog: number };
 
 /** What a port needs from the reactor that owns it. */
@@ -79,7 +85,9 @@ export class StreamPort implements ListeningPort {
     const tls = this.spec.type === "TCP" ? this.spec.tls : undefined;
     // TLS: no half-open sockets, or a peer that gives up mid-handshake leaves a socket nobody owns
     // (server.close() would then wait for it forever).
-    const server = tls ? createTLSServer({ ...tls, allowHalfOpen: false }) : createServer({ allowHalfOpen: true, noDelay: false });
+    const server = tls
+      ? createTLSServer({ ...tls, allowHalfOpen: false })
+      : createServer({ allowHalfOpen: true, noDelay: false });
     if (tls) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     this.#server = server;
     const onError = (error: Error) => {
@@ -98,7 +106,9 @@ export class StreamPort implements ListeningPort {
     };
     server.once("error", onError);
     // A TLS server also emits "connection" for the raw socket: protocols only see handshaken ones.
-    server.on(tls ? "secureConnection" : "connection", (socket: Socket) => this.#owner.accept(this, socket));
+    server.on(tls ? "secureConnection" : "connection", (socket: Socket) =>
+      this.#owner.accept(this, socket),
+    );
     const done = () => {
       server.off("error", onError);
       server.on("error", () => {});
@@ -110,8 +120,12 @@ export class StreamPort implements ListeningPort {
       }
       this.#state = "listening";
       const a = server.address();
-      if (a !== null && typeof a === "object") this.#host = tcpAddress(a.address, a.port, a.family === "IPv6" ? "IPv6" : "IPv4");
-      else this.#host = unixAddress(typeof a === "string" ? a : this.spec.type === "UNIX" ? this.spec.path : null);
+      if (a !== null && typeof a === "object")
+        this.#host = tcpAddress(a.address, a.port, a.family === "IPv6" ? "IPv6" : "IPv4");
+      else
+        this.#host = unixAddress(
+          typeof a === "string" ? a : this.spec.type === "UNIX" ? this.spec.path : null,
+        );
       this.factory.doStart();
       this.#factoryStarted = true;
       this.#listening.resolve(this.#host);
@@ -127,7 +141,10 @@ export class StreamPort implements ListeningPort {
   }
 
   getHost(): Address {
-    if (this.#host === null) throw new NotListeningError(`The port ${this.describe()} is not listening (state: ${this.#state}).`);
+    if (this.#host === null)
+      throw new NotListeningError(
+        `The port ${this.describe()} is not listening (state: ${this.#state}).`,
+      );
     return this.#host;
   }
 
@@ -142,7 +159,10 @@ export class StreamPort implements ListeningPort {
     const server = this.#server;
     this.#server = null;
     // Pending or still binding: whenListening() must settle, or whoever awaits it hangs forever.
-    if (was !== "listening") this.#listening.reject(new NotListeningError(`The port ${this.describe()} was closed before it was bound.`));
+    if (was !== "listening")
+      this.#listening.reject(
+        new NotListeningError(`The port ${this.describe()} was closed before it was bound.`),
+      );
     // server.close() stops accepting at once but only emits 'close' once every accepted connection is
     // gone; existing connections are not ours to wait for here (Twisted leaves them untouched), so
     // the port counts as closed once the listening handle itself has been released.
@@ -153,21 +173,26 @@ export class StreamPort implements ListeningPort {
         this.#bindSettled = resolve;
       });
     } else {
-      this.#fullyClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      this.#fullyClosed = server
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
+        : Promise.resolve();
     }
     const released = was === "binding" ? this.#fullyClosed : Promise.resolve();
-    this.#closed = released.then(() => new Promise<void>((resolve) => {
-      const finish = () => {
-        if (this.#factoryStarted) {
-          this.#factoryStarted = false;
-          this.factory.doStop();
-        }
-        this.#owner.portClosed(this);
-        resolve();
-      };
-      // The handle is released in the close phase of this loop turn: two check phases later it is gone.
-      setImmediate(() => setImmediate(finish));
-    }));
+    this.#closed = released.then(
+      () =>
+        new Promise<void>((resolve) => {
+          const finish = () => {
+            if (this.#factoryStarted) {
+              this.#factoryStarted = false;
+              this.factory.doStop();
+            }
+            this.#owner.portClosed(this);
+            resolve();
+          };
+          // The handle is released in the close phase of this loop turn: two check phases later it is gone.
+          setImmediate(() => setImmediate(finish));
+        }),
+    );
     return this.#closed;
   }
 }

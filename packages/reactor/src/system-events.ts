@@ -23,7 +23,11 @@ export interface FireOptions {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /**
@@ -80,7 +84,13 @@ export class SystemEventTriggers {
     this.#runPhase(event, "after", phases, options);
   }
 
-  #runPhase(event: string, phase: SystemEventPhase, phases: Phases | undefined, options: FireOptions, collect?: (p: PromiseLike<unknown>) => void): void {
+  #runPhase(
+    event: string,
+    phase: SystemEventPhase,
+    phases: Phases | undefined,
+    options: FireOptions,
+    collect?: (p: PromiseLike<unknown>) => void,
+  ): void {
     if (!phases) return;
     const list = phases[phase];
     // Walk the live list: a trigger added to this phase while it fires runs in the same firing, and
@@ -93,7 +103,9 @@ export class SystemEventTriggers {
       try {
         const result = entry.fn();
         if (isThenable(result)) {
-          const guarded = Promise.resolve(result).then(undefined, (error: unknown) => options.onError(error, event, phase));
+          const guarded = Promise.resolve(result).then(undefined, (error: unknown) =>
+            options.onError(error, event, phase),
+          );
           collect?.(guarded);
         }
       } catch (error) {
