@@ -208,6 +208,22 @@ export class LineDecoder {
     return this.held.length !== 0;
   }
 
+  /**
+   * `true` when the decoder holds no state at all (no partial line, no backlog, not discarding, not
+   * inside a call): replacing it with a fresh decoder of the same options changes nothing. Protocols
+   * use it to release their decoder between reads, so an idle connection keeps no framing state.
+   */
+  get idle(): boolean {
+    return (
+      this.acc.length === 0 &&
+      this.held.length === 0 &&
+      !this.discarding &&
+      !this.busy &&
+      this.cur === null &&
+      this.tail === null
+    );
+  }
+
   /** A copy of every byte held, in order (the partial line, then unscanned input). */
   buffered(): Uint8Array {
     if (this.held.length === 0) return this.acc.copy();

@@ -24,11 +24,8 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
   #decoderDelimiter: string | Uint8Array = CRLF;
   #pending: PendingResults = null;
 
-  readonly #onLine: LineCallback<L> = (line) => {
-    const result = this.lineReceived(line);
-    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
-    return this.transport?.disconnecting !== true;
-  };
+  /** Created with the decoder (one closure context for both callbacks) and released with it. */
+  #onLine: LineCallback<L> | null = null;
 
   /** Called with each complete line (delimiter removed). Override it. Default: nothing. */
   lineReceived(_line: L): unknown {
@@ -67,6 +64,11 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
           if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
         },
       });
+      this.#onLine = (line: L) => {
+        const result = this.lineReceived(line);
+        if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
+        return this.transport?.disconnecting !== true;
+      };
       this.#decoder = decoder;
       this.#decoderDelimiter = this.delimiter;
     } else {
@@ -78,6 +80,12 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
     }
     if (this.textLines) decoder.decodeText(data, this.#onLine as LineCallback<string>);
     else decoder.decode(data, this.#onLine as LineCallback<Uint8Array>);
+    // Nothing held between reads (the usual case when reads end on a line boundary): let the decoder
+    // go, so an idle connection costs no framing state; the next read makes a fresh one.
+    if (this.#decoder === decoder && decoder.idle) {
+      this.#decoder = null;
+      this.#onLine = null;
+    }
     const pending = this.#pending;
     if (pending === null) return undefined;
     this.#pending = null;

@@ -40,13 +40,8 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
   #busy = false;
   #pending: PendingResults = null;
 
-  readonly #onLine: LineCallback<L> = (line) => {
-    const result = this.lineReceived(line);
-    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
-    // Stop right after this line if the handler switched to raw mode, paused or is closing: the rest
-    // stays in the decoder and is handed over in the new mode, or when resumed.
-    return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
-  };
+  /** Created with the decoder (one closure context for both callbacks) and released with it. */
+  #onLine: LineCallback<L> | null = null;
 
   /** Called with each complete line (delimiter removed). Override it. Default: nothing. */
   lineReceived(_line: L): unknown {
@@ -138,6 +133,9 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
     } finally {
       this.#busy = false;
     }
+    // Nothing held between reads (the usual case when reads end on a line boundary): let the decoder
+    // go, so an idle connection costs no framing state; the next read makes a fresh one.
+    if (this.#decoder === decoder && decoder.idle) this.#releaseDecoder();
     const pending = this.#pending;
     if (pending === null) return undefined;
     this.#pending = null;
@@ -164,6 +162,11 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
     if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
   }
 
+  #releaseDecoder(): void {
+    this.#decoder = null;
+    this.#onLine = null;
+  }
+
   /** Creates the decoder on first use and applies changes to `MAX_LENGTH` / `delimiter`. */
   #syncDecoder(): LineDecoder {
     let decoder = this.#decoder;
@@ -174,6 +177,12 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
         overflow: "drop",
         onOverflow: (overflow) => this.#collect(this.lineLengthExceeded(overflow.data)),
       });
+      this.#onLine = (line: L) => {
+        this.#collect(this.lineReceived(line));
+        // Stop right after this line if the handler switched to raw mode, paused or is closing: the
+        // rest stays in the decoder and is handed over in the new mode, or when resumed.
+        return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
+      };
       this.#decoder = decoder;
       this.#decoderDelimiter = this.delimiter;
       return decoder;

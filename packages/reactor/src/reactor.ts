@@ -551,6 +551,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
       this.#transportOwner,
       kind,
       kind === "UNIX" && port.spec.type === "UNIX" ? port.spec.path : undefined,
+      kind === "TCP" ? { peer, ...port.sharedLocalAddress() } : undefined,
     );
     this.#transports.add(transport);
     transport.start();

@@ -19,6 +19,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** Where a socket keeps its transport, so that one set of listener functions serves every socket. */
+const kTransport = Symbol("lr.socketTransport");
+
+type TaggedSocket = Socket & { [kTransport]?: SocketTransport };
+
+/**
+ * Addresses the creator already knows, so the transport neither asks the kernel again nor keeps a
+ * second copy per connection (an accepting port shares its own address as every connection's host).
+ */
+export interface KnownAddresses {
+  readonly peer?: Address;
+  readonly host?: Address;
+}
+
 /**
  * A {@link Transport} over a connected `net.Socket` (TCP or UNIX). It translates socket events into
  * protocol callbacks, isolates callback failures (a throwing protocol only loses its own connection)
@@ -40,7 +54,8 @@ export class SocketTransport implements Transport {
   #producer: Producer | null = null;
   #streaming = false;
   #producerPaused = false;
-  #held: Buffer[] = [];
+  /** Chunks that were already in flight when reading was paused (rare: allocated on demand). */
+  #held: Buffer[] | null = null;
   readonly #peer: Address;
   readonly #host: Address;
 
@@ -50,34 +65,64 @@ export class SocketTransport implements Transport {
     owner: TransportOwner,
     kind: "TCP" | "UNIX",
     unixPath?: string,
+    known?: KnownAddresses,
   ) {
     this.socket = socket;
     this.protocol = protocol;
     this.kind = kind;
     this.#owner = owner;
     if (kind === "TCP") {
-      this.#peer = tcpAddress(
-        socket.remoteAddress ?? "",
-        socket.remotePort ?? 0,
-        socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4",
-      );
-      this.#host = tcpAddress(
-        socket.localAddress ?? "",
-        socket.localPort ?? 0,
-        socket.localFamily === "IPv6" ? "IPv6" : "IPv4",
-      );
+      this.#peer =
+        known?.peer ??
+        tcpAddress(
+          socket.remoteAddress ?? "",
+          socket.remotePort ?? 0,
+          socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4",
+        );
+      this.#host =
+        known?.host ??
+        tcpAddress(
+          socket.localAddress ?? "",
+          socket.localPort ?? 0,
+          socket.localFamily === "IPv6" ? "IPv6" : "IPv4",
+        );
     } else {
-      this.#peer = unixAddress(unixPath ?? null);
-      this.#host = unixAddress(unixPath ?? null);
+      this.#peer = known?.peer ?? unixAddress(unixPath ?? null);
+      this.#host = known?.host ?? unixAddress(unixPath ?? null);
     }
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    socket.on("end", () => this.#onEnd());
-    socket.on("error", (error: Error) => {
-      this.#socketError ??= error;
-    });
-    socket.on("close", () => this.#onClose());
-    socket.on("drain", () => this.#onDrain());
+    // Shared listener functions instead of five closures per connection: idle connections are the
+    // memory-bound case (thousands held open), and the closures were a visible share of each one.
+    const listeners = SocketTransport.#listeners;
+    (socket as TaggedSocket)[kTransport] = this;
+    socket.on("data", listeners.data);
+    socket.on("end", listeners.end);
+    socket.on("error", listeners.error);
+    socket.on("close", listeners.close);
+    socket.on("drain", listeners.drain);
   }
+
+  static readonly #listeners = {
+    data(this: TaggedSocket, chunk: Buffer): void {
+      const transport = this[kTransport];
+      if (transport) transport.#onData(chunk);
+    },
+    end(this: TaggedSocket): void {
+      const transport = this[kTransport];
+      if (transport) transport.#onEnd();
+    },
+    error(this: TaggedSocket, error: Error): void {
+      const transport = this[kTransport];
+      if (transport) transport.#socketError ??= error;
+    },
+    close(this: TaggedSocket): void {
+      const transport = this[kTransport];
+      if (transport) transport.#onClose();
+    },
+    drain(this: TaggedSocket): void {
+      const transport = this[kTransport];
+      if (transport) transport.#onDrain();
+    },
+  };
 
   /** Attaches the protocol (calls its `makeConnection`), isolating a failure. */
   start(): void {
@@ -202,8 +247,9 @@ export class SocketTransport implements Transport {
   resumeProducing(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    while (this.#held.length > 0 && !this.#paused && !this.#disconnecting) {
-      this.#onData(this.#held.shift() as Buffer);
+    const held = this.#held;
+    while (held && held.length > 0 && !this.#paused && !this.#disconnecting) {
+      this.#onData(held.shift() as Buffer);
     }
     if (!this.#paused && !this.#disconnecting) this.socket.resume();
   }
@@ -248,6 +294,7 @@ export class SocketTransport implements Transport {
     if (this.#disconnecting) return;
     if (this.#paused) {
       // A chunk already in flight when reading was paused: keep it for resumeProducing().
+      this.#held ??= [];
       this.#held.push(chunk);
       return;
     }

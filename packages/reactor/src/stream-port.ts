@@ -140,6 +140,18 @@ export class StreamPort implements ListeningPort {
     return this.#fullyClosed;
   }
 
+  /**
+   * The local address that every connection accepted on this port has, when the port is bound to one
+   * specific address (not a wildcard), so transports can share it instead of asking the kernel.
+   */
+  sharedLocalAddress(): { host?: Address } {
+    const host = this.#host;
+    if (host === null || (host.type === "TCP" && (host.host === "0.0.0.0" || host.host === "::"))) {
+      return {};
+    }
+    return { host };
+  }
+
   getHost(): Address {
     if (this.#host === null)
       throw new NotListeningError(
