@@ -66,6 +66,11 @@ interface QueuedJob {
 
 const MAX_TIMER_MS = 0x7fff_ffff;
 
+/** A pending `callWhenRunning` callback; the object is also its (removable) trigger id. */
+interface WhenRunningEntry extends TriggerId {
+  readonly fn: () => unknown;
+}
+
 /**
  * A restartable reactor: an event loop object in the style of Twisted's, that can be `run()`,
  * `stop()`ped and `run()` again any number of times, with several instances in one process.
@@ -109,7 +114,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
   #immediate: NodeJS.Immediate | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #keepAlive: NodeJS.Timeout | null = null;
-  #whenRunning: TriggerId[] = [];
+  #whenRunning: WhenRunningEntry[] = [];
   readonly #ports = new Set<StreamPort>();
   readonly #connectors = new Set<StreamConnector>();
   readonly #deferredConnectors = new Set<StreamConnector>();
@@ -168,14 +173,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
     });
     const whenRunning = this.#whenRunning;
     this.#whenRunning = [];
-    for (const id of whenRunning) {
-      try {
-        this.#triggers.remove(id);
-      } catch {
-        continue; // removed by the user meanwhile
-      }
-      this.#guard("callWhenRunning callback", () => (id as TriggerId & { fn: () => unknown }).fn());
-    }
+    for (const entry of whenRunning) this.#guard("callWhenRunning callback", entry.fn);
     if (this.#stopRequested && (this.#state as ReactorState) === "running") {
       this.#stopRequested = false;
       this.#beginShutdown();
@@ -200,10 +198,10 @@ export class Reactor implements ReactorLike, ReactorTLS {
       this.#guard("callWhenRunning callback", fn);
       return undefined;
     }
-    const id = this.#triggers.add("after", "lr.whenRunning", () => {});
-    (id as TriggerId & { fn: () => unknown }).fn = fn;
-    this.#whenRunning.push(id);
-    return id;
+    // One-shot, so kept apart from the persistent system event triggers; its id still removes it.
+    const entry: WhenRunningEntry = { event: "startup", phase: "after", fn };
+    this.#whenRunning.push(entry);
+    return entry;
   }
 
   addSystemEventTrigger(phase: SystemEventPhase, event: string, fn: SystemEventTrigger): TriggerId {
@@ -211,9 +209,9 @@ export class Reactor implements ReactorLike, ReactorTLS {
   }
 
   removeSystemEventTrigger(id: TriggerId): void {
-    this.#triggers.remove(id);
-    const i = this.#whenRunning.indexOf(id);
+    const i = this.#whenRunning.indexOf(id as WhenRunningEntry);
     if (i >= 0) this.#whenRunning.splice(i, 1);
+    else this.#triggers.remove(id);
   }
 
   fireSystemEvent(event: string): Promise<void> {
@@ -291,27 +289,24 @@ export class Reactor implements ReactorLike, ReactorTLS {
     await Promise.all(ports.map((p) => p.fullyClosed()));
   }
 
-  async #closeTransports(): Promise<void> {
-    if (this.#transports.size === 0) return;
+  /** Closes every connection after its pending writes; aborts those still open after the timeout. */
+  #closeTransports(): Promise<void> | undefined {
+    if (this.#transports.size === 0) return undefined;
     for (const t of [...this.#transports]) t.loseConnection();
-    const allClosed = new Promise<void>((resolve) => {
-      this.#transportsEmpty = resolve;
+    if (this.#transports.size === 0) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logger.emit({
+          level: "warn",
+          message: `Aborting ${this.#transports.size} connection(s) still open ${this.#shutdownTimeoutMs} ms after shutdown began`,
+        });
+        for (const t of [...this.#transports]) t.abortConnection();
+      }, this.#shutdownTimeoutMs);
+      this.#transportsEmpty = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.#shutdownTimeoutMs);
-    });
-    const late = await Promise.race([allClosed.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late && this.#transports.size > 0) {
-      this.logger.emit({
-        level: "warn",
-        message: `Aborting ${this.#transports.size} connection(s) still open ${this.#shutdownTimeoutMs} ms after shutdown began`,
-      });
-      for (const t of [...this.#transports]) t.abortConnection();
-      await allClosed;
-    }
-    this.#transportsEmpty = null;
   }
 
   async #closePool(): Promise<void> {
