@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AppProcess, killAll, portOf } from "./e2e-harness.js";
+import { AppProcess, killAll, portOf } from "../../server/src/e2e-harness.js";
 
 const CLIENT = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const SERVER = fileURLToPath(new URL("../../server/dist/main.js", import.meta.url));

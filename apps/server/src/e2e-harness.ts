@@ -1,6 +1,6 @@
 /**
- * Test-only helper (never bundled: only `*.test.ts` files import it): runs a built app as a real
- * process and lets a test wait for an output line instead of sleeping.
+ * Test-only helper (never bundled: only `*.test.ts` files import it, the client's e2e tests too):
+ * runs a built app as a real process and lets a test wait for an output line instead of sleeping.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 
