@@ -3,8 +3,9 @@
  * decoder and the encoder. Twisted's `Int8/Int16/Int32StringReceiver` wire format.
  */
 import { InvalidArgumentError } from "@lr/reactor";
-import { ByteAccumulator, copyBytes, toBytes } from "./bytes.js";
+import { toBytes } from "./bytes.js";
 import { FrameTooLongError, StringTooLongError } from "./errors.js";
+import { type FrameCallback, FrameDecoder } from "./frame-decoder.js";
 
 /** Size of the length prefix in bytes. */
 export type PrefixLength = 1 | 2 | 4;
@@ -37,23 +38,19 @@ export interface LengthPrefixedDecoderOptions {
  * d.push(encodeLengthPrefixed("hi", 2)); // [Uint8Array "hi"]
  * ```
  */
-export class LengthPrefixedDecoder {
+export class LengthPrefixedDecoder extends FrameDecoder {
   /** Prefix size in bytes. */
   readonly prefixLength: PrefixLength;
   /** Longest accepted payload in bytes. */
   maxLength: number;
-  /** The overflow policy. */
+  /** The overflow policy (`broken` is set after a too-long prefix under `"drop"`). */
   readonly overflow: "drop" | "discard";
-  /** `true` after a too-long prefix under `"drop"` (input is ignored until `reset()`). */
-  broken = false;
   private readonly onOverflow: ((length: number) => void) | undefined;
-  private readonly acc = new ByteAccumulator();
   private length = -1; // payload length once the prefix is read
   private skip = 0; // payload bytes still to discard
-  private held: Uint8Array[] = [];
-  private busy = false;
 
   constructor(options: LengthPrefixedDecoderOptions = {}) {
+    super();
     const prefix = options.prefixLength ?? 4;
     if (prefix !== 1 && prefix !== 2 && prefix !== 4) {
       throw new InvalidArgumentError(`prefixLength must be 1, 2 or 4, got ${String(prefix)}`);
@@ -70,56 +67,6 @@ export class LengthPrefixedDecoder {
     this.onOverflow = options.onOverflow;
   }
 
-  /**
-   * Decodes `chunk`, calling `onFrame` with each payload; a `false` return stops after it (the rest is
-   * held for the next call). Returns `true` when all input was consumed. Throws
-   * {@link FrameTooLongError} for a too-long prefix when no `onOverflow` was given.
-   */
-  decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => unknown): boolean {
-    if (this.broken) return true;
-    if (this.busy) {
-      if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-      return false;
-    }
-    this.busy = true;
-    try {
-      let c: Uint8Array | undefined = chunk;
-      if (this.held.length !== 0) {
-        if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-        c = this.held.shift();
-      }
-      while (c !== undefined && !this.broken) {
-        const stop = this.scan(c, onFrame);
-        if (stop >= 0) {
-          if (stop < c.length)
-            this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
-          return false;
-        }
-        c = this.held.shift();
-      }
-      return true;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** Convenience: decodes `chunk` and returns its payloads. */
-  push(chunk: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    this.decode(chunk, (p) => void out.push(p));
-    return out;
-  }
-
-  /** Holds `chunk` (copied) without parsing it; the next `decode` call parses it. */
-  append(chunk: Uint8Array): void {
-    if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-  }
-
-  /** `true` when unparsed input is held (after a stop). */
-  get hasBacklog(): boolean {
-    return this.held.length !== 0;
-  }
-
   /** Number of bytes held (a partial prefix or payload, and unparsed input). */
   get bufferedLength(): number {
     let n = this.acc.length;
@@ -127,16 +74,12 @@ export class LengthPrefixedDecoder {
     return n;
   }
 
-  /** Forgets all state, including a too-long prefix. */
-  reset(): void {
-    this.acc.clear();
+  protected resetState(): void {
     this.length = -1;
     this.skip = 0;
-    this.held = [];
-    this.broken = false;
   }
 
-  private scan(chunk: Uint8Array, onFrame: (payload: Uint8Array) => unknown): number {
+  protected scan(chunk: Uint8Array, onFrame: FrameCallback): number {
     const end = chunk.length;
     const n = this.prefixLength;
     const acc = this.acc;
@@ -162,10 +105,8 @@ export class LengthPrefixedDecoder {
           acc.length = 0;
         }
         if (length > this.maxLength) {
-          if (this.overflow === "drop") {
-            this.broken = true;
-            this.held = [];
-          } else this.skip = length;
+          if (this.overflow === "drop") this.breakDown();
+          else this.skip = length;
           this.report(length);
           if (this.broken) return -1;
           continue;

@@ -3,8 +3,9 @@
  */
 import { Buffer } from "node:buffer";
 import { InvalidArgumentError } from "@lr/reactor";
-import { ByteAccumulator, copyBytes, toBytes } from "./bytes.js";
+import { toBytes } from "./bytes.js";
 import { NetstringParseError } from "./errors.js";
+import { type FrameCallback, FrameDecoder } from "./frame-decoder.js";
 
 /** The default longest payload, as Twisted's `NetstringReceiver.MAX_LENGTH`. */
 export const DEFAULT_MAX_NETSTRING_LENGTH = 99999;
@@ -36,21 +37,17 @@ const COMMA = 2;
  * d.push(encodeNetstring("hello")); // [Uint8Array "hello"]
  * ```
  */
-export class NetstringDecoder {
+export class NetstringDecoder extends FrameDecoder {
   /** Longest accepted payload in bytes. */
   maxLength: number;
-  /** `true` after a parse error (input is then ignored until `reset()`). */
-  broken = false;
   private readonly onError: ((error: NetstringParseError) => void) | undefined;
   private state = LENGTH;
   private digits = 0;
   private length = 0;
-  private readonly acc = new ByteAccumulator();
   private frame: Uint8Array | null = null; // payload waiting for its comma
-  private held: Uint8Array[] = [];
-  private busy = false;
 
   constructor(options: NetstringDecoderOptions = {}) {
+    super();
     const max = options.maxLength ?? DEFAULT_MAX_NETSTRING_LENGTH;
     if (!Number.isSafeInteger(max) || max < 0) {
       throw new InvalidArgumentError(
@@ -61,68 +58,14 @@ export class NetstringDecoder {
     this.onError = options.onError;
   }
 
-  /**
-   * Decodes `chunk`, calling `onString` with each payload; a `false` return stops after it (the rest
-   * is held for the next call). Returns `true` when all input was consumed. Throws
-   * {@link NetstringParseError} on malformed input when no `onError` was given.
-   */
-  decode(chunk: Uint8Array, onString: (payload: Uint8Array) => unknown): boolean {
-    if (this.broken) return true;
-    if (this.busy) {
-      if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-      return false;
-    }
-    this.busy = true;
-    try {
-      let c: Uint8Array | undefined = chunk;
-      if (this.held.length !== 0) {
-        if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-        c = this.held.shift();
-      }
-      while (c !== undefined && !this.broken) {
-        const stop = this.scan(c, onString);
-        if (stop >= 0) {
-          if (stop < c.length)
-            this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
-          return false;
-        }
-        c = this.held.shift();
-      }
-      return true;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** Convenience: decodes `chunk` and returns its payloads. */
-  push(chunk: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    this.decode(chunk, (p) => void out.push(p));
-    return out;
-  }
-
-  /** Holds `chunk` (copied) without parsing it; the next `decode` call parses it. */
-  append(chunk: Uint8Array): void {
-    if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-  }
-
-  /** `true` when unparsed input is held (after a stop). */
-  get hasBacklog(): boolean {
-    return this.held.length !== 0;
-  }
-
-  /** Forgets all state, including a parse error. */
-  reset(): void {
+  protected resetState(): void {
     this.state = LENGTH;
     this.digits = 0;
     this.length = 0;
-    this.acc.clear();
     this.frame = null;
-    this.held = [];
-    this.broken = false;
   }
 
-  private scan(chunk: Uint8Array, onString: (payload: Uint8Array) => unknown): number {
+  protected scan(chunk: Uint8Array, onString: FrameCallback): number {
     const end = chunk.length;
     let i = 0;
     while (i < end) {
@@ -170,8 +113,7 @@ export class NetstringDecoder {
   }
 
   private fail(reason: NetstringParseError["reason"], message: string): number {
-    this.broken = true;
-    this.held = [];
+    this.breakDown();
     const error = new NetstringParseError(reason, `Malformed netstring: ${message}.`);
     if (this.onError === undefined) throw error;
     this.onError(error);
