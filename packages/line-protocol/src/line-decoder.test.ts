@@ -240,6 +240,29 @@ function properties(window: number) {
       );
     });
 
+    it("long byte lines (searched with Buffer.indexOf) give the same frames as short ones, whatever the chunking", () => {
+      const piece = fc.oneof(
+        fc.constantFrom("\r\n", "\n", "\r", "é"),
+        fc.integer({ min: 1, max: 700 }).map((n) => "x".repeat(n)),
+      );
+      fc.assert(
+        fc.property(
+          fc.array(piece, { maxLength: 12 }).map((a) => a.join("")),
+          fc.constantFrom("\r\n", "\n"),
+          fc.constantFrom(100, 300, 1000, 4000),
+          chunkingArb,
+          (input, delimiter, maxLength, cuts) => {
+            const bytes = bytesOf(input);
+            const options: LineDecoderOptions = { delimiter, maxLength, overflow: "discard" };
+            const expected = referenceFrames(bytes, bytesOf(delimiter), maxLength);
+            expect(run(chunked(bytes, cuts), options, false)).toEqual(expected);
+            expect(run(chunked(bytes, cuts), options, true)).toEqual(expected);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
     it("string lines equal Buffer#toString of the line's bytes, for arbitrary bytes", () => {
       fc.assert(
         fc.property(

@@ -76,6 +76,9 @@ export function setScanWindowForTesting(bytes: number): void {
   WINDOW = bytes;
 }
 
+/** Byte lines longer than this are searched with Buffer.indexOf per line (see `scan`). */
+const LONG_BYTE_LINE = 256;
+
 /**
  * Incremental, byte-exact line splitter with a byte limit.
  *
@@ -327,9 +330,37 @@ export class LineDecoder {
     const d = this.delimStr;
     const dl = d.length;
     const buf = asBuffer(chunk);
-    // One latin1 string per chunk: a char per byte, so string offsets are byte offsets and the
-    // delimiter search runs in V8's string search instead of one native call per line.
-    const s = buf.toString("latin1", pos, end);
+    // Text lines, and byte lines that are short: one latin1 string per chunk (a char per byte, so
+    // string offsets are byte offsets) and the delimiter search runs in V8's string search instead of
+    // one native call per line. Byte lines that are long: Buffer.indexOf per line, which skips the
+    // latin1 copy of every byte (measured: 1 KiB lines 0.75x a bare indexOf loop with the string, on
+    // par without it; 16-64 B lines 3-4x faster with the string).
+    const delim = this.delim;
+    let useString = text;
+    if (!text) {
+      const first = buf.indexOf(delim, pos);
+      useString = first !== -1 && first - pos < LONG_BYTE_LINE;
+    }
+    const s = useString ? buf.toString("latin1", pos, end) : "";
+    const slen = end - pos;
+    const find = useString
+      ? (from: number): number => s.indexOf(d, from)
+      : (from: number): number => {
+          // Search for the delimiter's last byte (a single-byte search is a memchr, several times
+          // faster than a multi-byte needle) and check the bytes before it.
+          const dl = delim.length;
+          const lastByte = delim[dl - 1] as number;
+          let k = pos + from + dl - 1;
+          for (;;) {
+            const j = buf.indexOf(lastByte, k);
+            if (j === -1) return -1;
+            const start = j - dl + 1;
+            let m = 0;
+            while (m < dl - 1 && buf[start + m] === delim[m]) m++;
+            if (m === dl - 1) return start - pos;
+            k = j + 1;
+          }
+        };
     const base = pos;
     let a = 0; // offset in `s` where the next line starts
     this.cur = chunk;
@@ -343,9 +374,9 @@ export class LineDecoder {
           acc.length = lineLen;
           a = dl - k;
         } else {
-          const i = s.indexOf(d);
+          const i = find(0);
           if (i === -1) {
-            a = s.length; // consumed: an overflow reported below must not re-queue it
+            a = slen; // consumed: an overflow reported below must not re-queue it
             this.appendPartial(chunk, pos);
             return -1;
           }
@@ -361,7 +392,7 @@ export class LineDecoder {
               this.tail ?? EMPTY,
               ...this.held,
             ]);
-            a = s.length;
+            a = slen;
             this.dropAll();
             this.report(lineLen, data);
             return -1;
@@ -392,7 +423,7 @@ export class LineDecoder {
         }
       }
 
-      let i = s.indexOf(d, a);
+      let i = find(a);
       if (i !== -1) {
         const max = this.maxLength;
         const mode = !text
@@ -423,7 +454,7 @@ export class LineDecoder {
                 this.tail ?? EMPTY,
                 ...this.held,
               ]);
-              a = s.length;
+              a = slen;
               this.dropAll();
               this.report(len, data);
               return -1;
@@ -446,7 +477,7 @@ export class LineDecoder {
             if (onLine(line) === false) return this.cur === chunk ? base + a : -1;
             if (this.cur !== chunk) return -1; // the callback took the buffer (takeBuffered)
           }
-          i = s.indexOf(d, a);
+          i = find(a);
         }
       }
     } catch (error) {
