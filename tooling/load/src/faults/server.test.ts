@@ -139,6 +139,9 @@ describe("lr-server under load and faults", () => {
         sendChunk(c);
         sendChunk(c);
       }
+      // A client's connect completes in the kernel before the server accepts it: wait until the
+      // server has taken every connection, or a SIGTERM could legitimately find one still queued.
+      await waitForEvents(srv, "connection", CLIENTS);
       await waitForEvents(srv, "line", 20_000);
       signalled = true;
       const closed = clients.map((s) => new Promise((r) => s.once("close", r)));
