@@ -19,10 +19,20 @@ export type WorkerOutcome =
       readonly error: { name: string; message: string; stack?: string; code?: unknown };
     };
 
+/**
+ * Job modules already loaded by this worker. A repeated `import()` of a loaded module still goes
+ * through the ESM loader's asynchronous resolution, which cost more than a whole no-op job.
+ */
+const loaded = new Map<string, Record<string, unknown>>();
+
 /** Runs one task. */
 export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> {
   try {
-    const mod = (await import(task.module)) as Record<string, unknown>;
+    let mod = loaded.get(task.module);
+    if (mod === undefined) {
+      mod = (await import(task.module)) as Record<string, unknown>;
+      loaded.set(task.module, mod);
+    }
     const fn = mod[task.exportName];
     if (typeof fn !== "function") {
       throw new TypeError(
