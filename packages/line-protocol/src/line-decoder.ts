@@ -338,8 +338,10 @@ export class LineDecoder {
     const delim = this.delim;
     let useString = text;
     if (!text) {
+      // Judge by the first whole line of the chunk: the chunk usually starts inside a line.
       const first = buf.indexOf(delim, pos);
-      useString = first !== -1 && first - pos < LONG_BYTE_LINE;
+      const second = first === -1 ? -1 : buf.indexOf(delim, first + delim.length);
+      useString = second !== -1 && second - first < LONG_BYTE_LINE;
     }
     const s = useString ? buf.toString("latin1", pos, end) : "";
     const slen = end - pos;
