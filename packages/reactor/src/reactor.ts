@@ -66,6 +66,15 @@ interface QueuedJob {
 
 const MAX_TIMER_MS = 0x7fff_ffff;
 
+/** Throws `InvalidArgumentError` unless `port` is an integer from `min` to 65535. */
+function checkPort(port: number, min: 0 | 1): void {
+  if (!Number.isInteger(port) || port < min || port > 65_535) {
+    throw new InvalidArgumentError(
+      `Invalid TCP port ${String(port)}: expected an integer from ${min} to 65535.`,
+    );
+  }
+}
+
 /** A pending `callWhenRunning` callback; the object is also its (removable) trigger id. */
 interface WhenRunningEntry extends TriggerId {
   readonly fn: () => unknown;
@@ -380,17 +389,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
   // ---------------------------------------------------------------- TCP / UNIX
 
   listenTCP(port: number, factory: FactoryLike, options: ListenTCPOptions = {}): ListeningPort {
-    if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new InvalidArgumentError(
-        `Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`,
-      );
-    return this.#addPort(
-      new StreamPort(
-        { type: "TCP", port, host: options.host || undefined, backlog: options.backlog ?? 50 },
-        factory,
-        this.#portOwner,
-      ),
-    );
+    return this.#listenInet(port, factory, options, undefined);
   }
 
   listenUNIX(path: string, factory: FactoryLike, options: ListenUNIXOptions = {}): ListeningPort {
@@ -411,24 +410,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
     factory: ClientFactoryLike,
     options: ConnectTCPOptions = {},
   ): Connector {
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535)
-      throw new InvalidArgumentError(
-        `Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`,
-      );
-    const connector = new StreamConnector(
-      {
-        type: "TCP",
-        host,
-        port,
-        timeoutMs: options.timeoutMs ?? 30_000,
-        bindAddress: options.bindAddress,
-      },
-      factory,
-      this.#connectorOwner,
-    );
-    this.#connectors.add(connector);
-    connector.connect();
-    return connector;
+    return this.#connectInet(host, port, factory, options, undefined);
   }
 
   listenTLS(
@@ -437,23 +419,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
     tlsOptions: TlsOptions,
     options: ListenTCPOptions = {},
   ): ListeningPort {
-    if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new InvalidArgumentError(
-        `Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`,
-      );
-    return this.#addPort(
-      new StreamPort(
-        {
-          type: "TCP",
-          port,
-          host: options.host || undefined,
-          backlog: options.backlog ?? 50,
-          tls: tlsOptions,
-        },
-        factory,
-        this.#portOwner,
-      ),
-    );
+    return this.#listenInet(port, factory, options, tlsOptions);
   }
 
   connectTLS(
@@ -463,22 +429,40 @@ export class Reactor implements ReactorLike, ReactorTLS {
     tlsOptions: ConnectionOptions,
     options: ConnectTCPOptions = {},
   ): Connector {
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535)
-      throw new InvalidArgumentError(
-        `Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`,
-      );
-    const connector = new StreamConnector(
-      {
-        type: "TCP",
-        host,
-        port,
-        timeoutMs: options.timeoutMs ?? 30_000,
-        bindAddress: options.bindAddress,
-        tls: tlsOptions,
-      },
-      factory,
-      this.#connectorOwner,
-    );
+    return this.#connectInet(host, port, factory, options, tlsOptions);
+  }
+
+  /** listenTCP and listenTLS: one port type, with or without TLS. */
+  #listenInet(
+    port: number,
+    factory: FactoryLike,
+    options: ListenTCPOptions,
+    tls: TlsOptions | undefined,
+  ): ListeningPort {
+    checkPort(port, 0);
+    const host = options.host || undefined;
+    const backlog = options.backlog ?? 50;
+    const spec = tls
+      ? { type: "TCP" as const, port, host, backlog, tls }
+      : { type: "TCP" as const, port, host, backlog };
+    return this.#addPort(new StreamPort(spec, factory, this.#portOwner));
+  }
+
+  /** connectTCP and connectTLS: one connector type, with or without TLS. */
+  #connectInet(
+    host: string,
+    port: number,
+    factory: ClientFactoryLike,
+    options: ConnectTCPOptions,
+    tls: ConnectionOptions | undefined,
+  ): Connector {
+    checkPort(port, 1);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const bindAddress = options.bindAddress;
+    const spec = tls
+      ? { type: "TCP" as const, host, port, timeoutMs, bindAddress, tls }
+      : { type: "TCP" as const, host, port, timeoutMs, bindAddress };
+    const connector = new StreamConnector(spec, factory, this.#connectorOwner);
     this.#connectors.add(connector);
     connector.connect();
     return connector;
