@@ -20,7 +20,7 @@ import {
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { toolArgs } from "./cli-args.js";
 import { holdIdle, runLoadgen } from "./loadgen-run.js";
 import { checkOrder } from "./payload.js";
 import { parseSummary, procFdCount, procMemory, ServerProcess, startServer } from "./proc.js";
@@ -31,14 +31,12 @@ const pkgDir = resolve(here, "..");
 const root = resolve(pkgDir, "../..");
 const LR_SERVER = join(root, "apps/server/dist/main.js");
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string", default: "3" },
-    quick: { type: "boolean", default: false },
-    update: { type: "boolean", default: false },
-    only: { type: "string", default: "throughput,printing,idle,workers" },
-    "idle-connections": { type: "string", default: "5000" },
-  },
+const values = toolArgs("bench-e2e", {
+  runs: { type: "string", default: "3" },
+  quick: { type: "boolean", default: false },
+  update: { type: "boolean", default: false },
+  only: { type: "string", default: "throughput,printing,idle,workers" },
+  "idle-connections": { type: "string", default: "5000" },
 });
 const RUNS = Number(values.runs);
 const SCALE = values.quick ? 0.25 : 1;

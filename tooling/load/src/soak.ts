@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { toolArgs } from "./cli-args.js";
 import { blast, open, openIdle, storm, type Target } from "./client.js";
 import { buildPayload } from "./payload.js";
 import { parseSummary, procFdCount, type ServerProcess, startServer } from "./proc.js";
@@ -23,16 +23,24 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "..");
 const LR_SERVER = resolve(pkgDir, "../../apps/server/dist/main.js");
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: "string", default: "10" },
-    "restart-seconds": { type: "string", default: "30" },
-    "max-rss-growth": { type: "string", default: "0.15" },
-  },
+const values = toolArgs("soak", {
+  minutes: { type: "string", default: "10" },
+  "restart-seconds": { type: "string", default: "30" },
+  "max-rss-growth": { type: "string", default: "0.15" },
 });
 const DURATION_MS = Number(values.minutes) * 60_000;
 const RESTART_MS = Number(values["restart-seconds"]) * 1000;
 const MAX_GROWTH = Number(values["max-rss-growth"]);
+for (const [flag, n] of [
+  ["--minutes", DURATION_MS],
+  ["--restart-seconds", RESTART_MS],
+  ["--max-rss-growth", MAX_GROWTH],
+] as const) {
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`soak: ${flag} must be a positive number`);
+    process.exit(2);
+  }
+}
 
 interface Sample {
   readonly atS: number;
