@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from "node:net";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "./address.js";
 import {
   AlreadyConnectingError,
@@ -12,6 +12,7 @@ import {
 } from "./errors.js";
 import type { ClientFactoryLike, Connector, DelayedCall, ReactorTime } from "./interfaces.js";
 import type { Logger } from "./logger.js";
+import { nodeTls } from "./node-tls.js";
 import { SocketTransport, type TransportOwner } from "./socket-transport.js";
 
 /** Where a {@link StreamConnector} connects. */
@@ -153,7 +154,7 @@ export class StreamConnector implements Connector {
       s.type === "TCP"
         ? s.tls
           ? // tls.connect hands these to net.connect; its typings just omit them.
-            tlsConnect({
+            nodeTls().connect({
               ...s.tls,
               host: s.host,
               port: s.port,

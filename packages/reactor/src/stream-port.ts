@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { createServer as createTLSServer, type TlsOptions } from "node:tls";
+import type { TlsOptions } from "node:tls";
 import { type Address, tcpAddress, unixAddress } from "./address.js";
 import { CannotListenError, NotListeningError } from "./errors.js";
 import type { FactoryLike, ListeningPort } from "./interfaces.js";
+import { nodeTls } from "./node-tls.js";
 
 /** Where a {@link StreamPort} listens. */
 export type PortSpec =
@@ -86,7 +87,7 @@ export class StreamPort implements ListeningPort {
     // TLS: no half-open sockets, or a peer that gives up mid-handshake leaves a socket nobody owns
     // (server.close() would then wait for it forever).
     const server = tls
-      ? createTLSServer({ ...tls, allowHalfOpen: false })
+      ? nodeTls().createServer({ ...tls, allowHalfOpen: false })
       : createServer({ allowHalfOpen: true, noDelay: false });
     if (tls) server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     this.#server = server;

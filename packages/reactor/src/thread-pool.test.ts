@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobCancelledError } from "./errors.js";
 import { nullLogger } from "./logger.js";
 import { createReactor, type Reactor } from "./reactor.js";
+import { ThreadPool } from "./thread-pool.js";
 
 const jobs = new URL("../test/fixtures/jobs.mjs", import.meta.url);
 const distWorker = fileURLToPath(new URL("../dist/worker.js", import.meta.url));
@@ -75,7 +76,7 @@ beforeAll(() => {
 });
 
 afterEach(async () => {
-  if (reactor?.state !== "stopped") await reactor.stop();
+  if (reactor !== undefined && reactor.state !== "stopped") await reactor.stop();
 });
 
 describe("deferToThread", () => {
@@ -220,6 +221,20 @@ describe("deferToThread", () => {
       ),
     );
     expect(early).toMatchObject({ code: "ERR_JOB_CANCELLED" });
+  });
+
+  it("a job cancelled by close() while the pool is still being created starts no worker", async () => {
+    const pool = new ThreadPool({ maxThreads: 1 });
+    // piscina is loaded (and the pool made) on the first job, after at least one await: close()
+    // called synchronously lands in that gap.
+    const job = pool.run({ module: jobs, exportName: "add", args: [1, 2] });
+    await pool.close();
+    await expect(job).rejects.toMatchObject({ code: "ERR_JOB_CANCELLED" });
+    expect(pool.threads).toBe(0);
+    expect(pool.pending).toBe(0);
+    // Still usable afterwards.
+    await expect(pool.run({ module: jobs, exportName: "add", args: [1, 2] })).resolves.toBe(3);
+    await pool.close();
   });
 
   it("sizes the pool with threadPoolSize", async () => {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { JobCancelledError } from "./errors.js";
 import type { ThreadJob } from "./interfaces.js";
 import type { WorkerOutcome, WorkerTask } from "./worker.js";
@@ -15,6 +15,16 @@ function workerFilename(): string {
   const fromSrc = fileURLToPath(new URL("../dist/worker.js", import.meta.url));
   if (existsSync(fromSrc)) return fromSrc;
   throw new Error(`@lr/reactor: worker entry not found at ${path} (build the package first).`);
+}
+
+/**
+ * piscina (and worker_threads behind it) is loaded on the first job, not when `@lr/reactor` is
+ * imported: most programs never use the pool, and they should not pay for its modules.
+ */
+let piscinaModule: Promise<{ Piscina: typeof Piscina }> | null = null;
+function loadPiscina(): Promise<{ Piscina: typeof Piscina }> {
+  piscinaModule ??= import("piscina");
+  return piscinaModule;
 }
 
 /** Turns a module reference into an importable URL string. */
@@ -82,12 +92,6 @@ export class ThreadPool {
       throw new JobCancelledError("The thread job was cancelled before it started.", {
         cause: job.signal.reason,
       });
-    this.#pool ??= new Piscina({
-      filename: workerFilename(),
-      minThreads: 0,
-      maxThreads: this.maxThreads,
-      idleTimeout: this.#idleTimeoutMs,
-    });
     const controller = new AbortController();
     const onAbort = () =>
       controller.abort(
@@ -103,7 +107,20 @@ export class ThreadPool {
       args: job.args ?? [],
     };
     try {
-      const outcome = (await this.#pool.run(task, {
+      let pool = this.#pool;
+      if (pool === null) {
+        const { Piscina } = await loadPiscina();
+        // Cancelled (AbortSignal or close()) while piscina was loading: start nothing.
+        if (controller.signal.aborted) throw controller.signal.reason;
+        // Another job may have created the pool while this one waited for the module.
+        pool = this.#pool ??= new Piscina({
+          filename: workerFilename(),
+          minThreads: 0,
+          maxThreads: this.maxThreads,
+          idleTimeout: this.#idleTimeoutMs,
+        });
+      }
+      const outcome = (await pool.run(task, {
         signal: controller.signal,
         ...(job.transferList ? { transferList: job.transferList as never } : {}),
       })) as WorkerOutcome;
