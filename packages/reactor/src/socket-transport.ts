@@ -33,6 +33,27 @@ export interface KnownAddresses {
   readonly host?: Address;
 }
 
+const F_DISCONNECTING = 1;
+const F_DISCONNECTED = 2;
+const F_WRITE_CLOSED = 4;
+const F_READ_CLOSED = 8;
+const F_PAUSED = 16;
+const F_ABORTED = 32;
+const F_STREAMING = 64;
+const F_PRODUCER_PAUSED = 128;
+const F_PULL_SCHEDULED = 256;
+const F_DRAIN_LISTENER = 512;
+
+/** The rarely used part of a transport's state. */
+interface RareState {
+  producer: Producer | null;
+  /** What a failed callback threw (`undefined`: nothing failed). */
+  failure: unknown;
+  socketError: Error | undefined;
+  /** Chunks that were already in flight when reading was paused. */
+  held: Buffer[] | null;
+}
+
 /**
  * A {@link Transport} over a connected `net.Socket` (TCP or UNIX). It translates socket events into
  * protocol callbacks, isolates callback failures (a throwing protocol only loses its own connection)
@@ -43,19 +64,13 @@ export class SocketTransport implements Transport {
   readonly protocol: ProtocolLike;
   readonly kind: "TCP" | "UNIX";
   readonly #owner: TransportOwner;
-  #disconnecting = false;
-  #disconnected = false;
-  #writeClosed = false;
-  #readClosed = false;
-  #paused = false;
-  #aborted = false;
-  #failure: unknown = undefined;
-  #socketError: Error | undefined;
-  #producer: Producer | null = null;
-  #streaming = false;
-  #producerPaused = false;
-  /** Chunks that were already in flight when reading was paused (rare: allocated on demand). */
-  #held: Buffer[] | null = null;
+  /**
+   * Every yes/no state in one small integer (the `F_*` bits): thousands of idle connections are the
+   * memory-bound case, and nine boolean fields were a tenth of a transport's share.
+   */
+  #flags = 0;
+  /** State most connections never need (a producer, a failure, held chunks): allocated on demand. */
+  #rare: RareState | null = null;
   readonly #peer: Address;
   readonly #host: Address;
 
@@ -98,7 +113,7 @@ export class SocketTransport implements Transport {
     socket.on("end", listeners.end);
     socket.on("error", listeners.error);
     socket.on("close", listeners.close);
-    socket.on("drain", listeners.drain);
+    // 'drain' only matters to a registered producer: listened for from the first registerProducer().
   }
 
   static readonly #listeners = {
@@ -112,7 +127,7 @@ export class SocketTransport implements Transport {
     },
     error(this: TaggedSocket, error: Error): void {
       const transport = this[kTransport];
-      if (transport) transport.#socketError ??= error;
+      if (transport) transport.#state().socketError ??= error;
     },
     close(this: TaggedSocket): void {
       const transport = this[kTransport];
@@ -124,17 +139,30 @@ export class SocketTransport implements Transport {
     },
   };
 
+  #state(): RareState {
+    this.#rare ??= { producer: null, failure: undefined, socketError: undefined, held: null };
+    return this.#rare;
+  }
+
+  get #producer(): Producer | null {
+    return this.#rare === null ? null : this.#rare.producer;
+  }
+
+  #is(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
+  }
+
   /** Attaches the protocol (calls its `makeConnection`), isolating a failure. */
   start(): void {
     this.#invoke("makeConnection", () => this.protocol.makeConnection(this));
   }
 
   get disconnecting(): boolean {
-    return this.#disconnecting;
+    return this.#is(F_DISCONNECTING);
   }
 
   get disconnected(): boolean {
-    return this.#disconnected;
+    return this.#is(F_DISCONNECTED);
   }
 
   /** Bytes queued in user space, not yet handed to the kernel. */
@@ -143,13 +171,13 @@ export class SocketTransport implements Transport {
   }
 
   write(data: string | Uint8Array): void {
-    if (this.#disconnecting || this.#writeClosed) return;
+    if (this.#is(F_DISCONNECTING | F_WRITE_CLOSED)) return;
     if (typeof data === "string" ? data.length === 0 : data.byteLength === 0) return;
     const ok = this.socket.write(data);
-    if (!this.#producer) return;
-    if (this.#streaming) {
-      if (!ok && !this.#producerPaused) {
-        this.#producerPaused = true;
+    if (this.#producer === null) return;
+    if (this.#is(F_STREAMING)) {
+      if (!ok && !this.#is(F_PRODUCER_PAUSED)) {
+        this.#flags |= F_PRODUCER_PAUSED;
         this.#callProducer("pauseProducing");
       }
     } else if (ok) {
@@ -159,17 +187,14 @@ export class SocketTransport implements Transport {
     }
   }
 
-  #pullScheduled = false;
-
   #schedulePull(): void {
-    if (this.#pullScheduled) return;
-    this.#pullScheduled = true;
+    if (this.#is(F_PULL_SCHEDULED)) return;
+    this.#flags |= F_PULL_SCHEDULED;
     setImmediate(() => {
-      this.#pullScheduled = false;
+      this.#flags &= ~F_PULL_SCHEDULED;
       if (
-        this.#producer &&
-        !this.#streaming &&
-        !this.#disconnecting &&
+        this.#producer !== null &&
+        !this.#is(F_STREAMING | F_DISCONNECTING) &&
         !this.socket.writableNeedDrain
       ) {
         this.#callProducer("resumeProducing");
@@ -182,13 +207,10 @@ export class SocketTransport implements Transport {
   }
 
   loseConnection(): void {
-    if (this.#disconnecting) return;
-    this.#disconnecting = true;
+    if (this.#is(F_DISCONNECTING)) return;
+    this.#flags |= F_DISCONNECTING;
     this.socket.pause();
-    if (this.#producer) {
-      this.#callProducer("stopProducing");
-      this.#producer = null;
-    }
+    this.#stopProducer();
     if (this.socket.destroyed) return;
     // end() flushes queued writes then sends FIN; 'finish' fires once everything reached the kernel.
     this.socket.end(() => {
@@ -197,13 +219,9 @@ export class SocketTransport implements Transport {
   }
 
   abortConnection(): void {
-    if (this.#disconnected || this.#aborted) return;
-    this.#disconnecting = true;
-    this.#aborted = true;
-    if (this.#producer) {
-      this.#callProducer("stopProducing");
-      this.#producer = null;
-    }
+    if (this.#is(F_DISCONNECTED | F_ABORTED)) return;
+    this.#flags |= F_DISCONNECTING | F_ABORTED;
+    this.#stopProducer();
     // resetAndDestroy() throws on a TLS socket (its handle is not a TCP handle): plain destroy there.
     const encrypted = (this.socket as Socket & { encrypted?: boolean }).encrypted === true;
     if (
@@ -220,13 +238,13 @@ export class SocketTransport implements Transport {
   }
 
   loseWriteConnection(): void {
-    if (this.#writeClosed || this.#disconnecting) return;
-    this.#writeClosed = true;
+    if (this.#is(F_WRITE_CLOSED | F_DISCONNECTING)) return;
+    this.#flags |= F_WRITE_CLOSED;
     this.socket.end(() => {
       if (this.protocol.writeConnectionLost) {
         this.#invoke("writeConnectionLost", () => this.protocol.writeConnectionLost?.());
       }
-      if (this.#readClosed && !this.socket.destroyed) this.socket.destroy();
+      if (this.#is(F_READ_CLOSED) && !this.socket.destroyed) this.socket.destroy();
     });
   }
 
@@ -239,19 +257,19 @@ export class SocketTransport implements Transport {
   }
 
   pauseProducing(): void {
-    if (this.#paused) return;
-    this.#paused = true;
+    if (this.#is(F_PAUSED)) return;
+    this.#flags |= F_PAUSED;
     this.socket.pause();
   }
 
   resumeProducing(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    const held = this.#held;
-    while (held && held.length > 0 && !this.#paused && !this.#disconnecting) {
+    if (!this.#is(F_PAUSED)) return;
+    this.#flags &= ~F_PAUSED;
+    const held = this.#rare?.held;
+    while (held && held.length > 0 && !this.#is(F_PAUSED | F_DISCONNECTING)) {
       this.#onData(held.shift() as Buffer);
     }
-    if (!this.#paused && !this.#disconnecting) this.socket.resume();
+    if (!this.#is(F_PAUSED | F_DISCONNECTING)) this.socket.resume();
   }
 
   stopProducing(): void {
@@ -259,17 +277,23 @@ export class SocketTransport implements Transport {
   }
 
   registerProducer(producer: Producer, streaming: boolean): void {
-    if (this.#producer) throw new Error("A producer is already registered on this transport.");
-    if (this.#disconnecting) {
+    if (this.#producer !== null)
+      throw new Error("A producer is already registered on this transport.");
+    if (this.#is(F_DISCONNECTING)) {
       producer.stopProducing();
       return;
     }
-    this.#producer = producer;
-    this.#streaming = streaming;
-    this.#producerPaused = false;
+    this.#state().producer = producer;
+    if (!this.#is(F_DRAIN_LISTENER)) {
+      this.#flags |= F_DRAIN_LISTENER;
+      this.socket.on("drain", SocketTransport.#listeners.drain);
+    }
+    this.#flags = streaming
+      ? (this.#flags | F_STREAMING) & ~F_PRODUCER_PAUSED
+      : this.#flags & ~(F_STREAMING | F_PRODUCER_PAUSED);
     if (streaming) {
       if (this.socket.writableNeedDrain) {
-        this.#producerPaused = true;
+        this.#flags |= F_PRODUCER_PAUSED;
         producer.pauseProducing?.();
       }
     } else {
@@ -278,8 +302,8 @@ export class SocketTransport implements Transport {
   }
 
   unregisterProducer(): void {
-    this.#producer = null;
-    this.#producerPaused = false;
+    if (this.#rare !== null) this.#rare.producer = null;
+    this.#flags &= ~F_PRODUCER_PAUSED;
   }
 
   setTcpNoDelay(enabled: boolean): void {
@@ -290,12 +314,20 @@ export class SocketTransport implements Transport {
     if (this.kind === "TCP") this.socket.setKeepAlive(enabled, initialDelayMs);
   }
 
+  /** Tells a registered producer to stop, and forgets it. */
+  #stopProducer(): void {
+    if (this.#producer === null) return;
+    this.#callProducer("stopProducing");
+    (this.#rare as RareState).producer = null;
+  }
+
   #onData(chunk: Buffer): void {
-    if (this.#disconnecting) return;
-    if (this.#paused) {
+    if (this.#is(F_DISCONNECTING)) return;
+    if (this.#is(F_PAUSED)) {
       // A chunk already in flight when reading was paused: keep it for resumeProducing().
-      this.#held ??= [];
-      this.#held.push(chunk);
+      const state = this.#state();
+      state.held ??= [];
+      state.held.push(chunk);
       return;
     }
     const protocol = this.protocol;
@@ -309,22 +341,21 @@ export class SocketTransport implements Transport {
   }
 
   #onEnd(): void {
-    this.#readClosed = true;
-    if (this.#disconnecting) return;
+    this.#flags |= F_READ_CLOSED;
+    if (this.#is(F_DISCONNECTING)) return;
     if (this.protocol.readConnectionLost) {
       this.#invoke("readConnectionLost", () => this.protocol.readConnectionLost?.());
-      if (this.#writeClosed && !this.socket.destroyed) this.socket.destroy();
+      if (this.#is(F_WRITE_CLOSED) && !this.socket.destroyed) this.socket.destroy();
     } else {
       this.loseConnection();
     }
   }
 
   #onDrain(): void {
-    const producer = this.#producer;
-    if (!producer) return;
-    if (this.#streaming) {
-      if (this.#producerPaused) {
-        this.#producerPaused = false;
+    if (this.#producer === null) return;
+    if (this.#is(F_STREAMING)) {
+      if (this.#is(F_PRODUCER_PAUSED)) {
+        this.#flags &= ~F_PRODUCER_PAUSED;
         this.#callProducer("resumeProducing");
       }
     } else {
@@ -333,37 +364,35 @@ export class SocketTransport implements Transport {
   }
 
   #onClose(): void {
-    if (this.#disconnected) return;
-    this.#disconnected = true;
-    this.#disconnecting = true;
+    if (this.#is(F_DISCONNECTED)) return;
+    this.#flags |= F_DISCONNECTED | F_DISCONNECTING;
+    const rare = this.#rare;
     let reason: Error;
-    if (this.#failure !== undefined) {
-      const f = this.#failure;
+    if (rare !== null && rare.failure !== undefined) {
+      const f = rare.failure;
       reason = new ConnectionAborted(
         `Connection aborted after a callback failed: ${f instanceof Error ? f.message : String(f)}`,
         { cause: f },
       );
-    } else if (this.#aborted) {
+    } else if (this.#is(F_ABORTED)) {
       reason = new ConnectionAborted();
-    } else if (this.#socketError) {
+    } else if (rare?.socketError !== undefined) {
+      const socketError = rare.socketError;
       reason = new ConnectionLost(
-        `Connection was lost in a non-clean fashion: ${this.#socketError.message}`,
-        { cause: this.#socketError },
+        `Connection was lost in a non-clean fashion: ${socketError.message}`,
+        { cause: socketError },
       );
     } else {
       reason = new ConnectionDone();
     }
-    if (this.#producer) {
-      this.#callProducer("stopProducing");
-      this.#producer = null;
-    }
+    this.#stopProducer();
     this.#invoke("connectionLost", () => this.protocol.connectionLost(reason), false);
     this.#owner.transportClosed(this, reason);
   }
 
   #callProducer(method: "pauseProducing" | "resumeProducing" | "stopProducing"): void {
     const producer = this.#producer;
-    if (!producer) return;
+    if (producer === null) return;
     try {
       producer[method]?.();
     } catch (error) {
@@ -396,8 +425,9 @@ export class SocketTransport implements Transport {
 
   #fail(callback: string, error: unknown): void {
     this.#log(callback, error);
-    if (this.#disconnected) return;
-    this.#failure ??= error;
+    if (this.#is(F_DISCONNECTED)) return;
+    const state = this.#state();
+    state.failure ??= error;
     this.abortConnection();
   }
 }
