@@ -2,13 +2,9 @@
  * Twisted's `LineOnlyReceiver`: lines only (no raw mode, no pausing), the fast path.
  */
 import { Protocol } from "@lr/reactor";
-import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback, LineDecoder } from "./line-decoder.js";
-import {
-  collectThenable,
-  delimiterBytes,
-  type PendingResults,
-  settle,
-} from "./protocol-support.js";
+import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
+import { ProtocolDecoder } from "./protocol-decoder.js";
+import { collectThenable, type PendingResults, settle } from "./protocol-support.js";
 
 /** Shared implementation of {@link LineOnlyReceiver} and {@link BytesLineOnlyReceiver} (not exported). */
 abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Protocol {
@@ -18,14 +14,10 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
   MAX_LENGTH: number = DEFAULT_MAX_LINE_LENGTH;
 
   /** Whether lines are delivered as UTF-8 strings (`true`) or bytes. */
-  protected abstract readonly textLines: boolean;
+  protected abstract get textLines(): boolean;
 
-  #decoder: LineDecoder | null = null;
-  #decoderDelimiter: string | Uint8Array = CRLF;
+  #decoder: ProtocolDecoder<L> | null = null;
   #pending: PendingResults = null;
-
-  /** Created with the decoder (one closure context for both callbacks) and released with it. */
-  #onLine: LineCallback<L> | null = null;
 
   /** Called with each complete line (delimiter removed). Override it. Default: nothing. */
   lineReceived(_line: L): unknown {
@@ -55,37 +47,26 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
     if (this.transport?.disconnecting === true) return undefined;
     let decoder = this.#decoder;
     if (decoder === null) {
-      decoder = new LineDecoder({
-        delimiter: delimiterBytes(this.delimiter),
-        maxLength: this.MAX_LENGTH,
-        overflow: "drop",
-        onOverflow: (overflow) => {
+      decoder = new ProtocolDecoder<L>(
+        this.delimiter,
+        this.MAX_LENGTH,
+        (line) => {
+          const result = this.lineReceived(line);
+          if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
+          return this.transport?.disconnecting !== true;
+        },
+        (overflow) => {
           const result = this.lineLengthExceeded(overflow.data);
           if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
         },
-      });
-      this.#onLine = (line: L) => {
-        const result = this.lineReceived(line);
-        if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
-        return this.transport?.disconnecting !== true;
-      };
+      );
       this.#decoder = decoder;
-      this.#decoderDelimiter = this.delimiter;
-    } else {
-      if (decoder.maxLength !== this.MAX_LENGTH) decoder.maxLength = this.MAX_LENGTH;
-      if (this.#decoderDelimiter !== this.delimiter) {
-        decoder.setDelimiter(delimiterBytes(this.delimiter));
-        this.#decoderDelimiter = this.delimiter;
-      }
-    }
-    if (this.textLines) decoder.decodeText(data, this.#onLine as LineCallback<string>);
-    else decoder.decode(data, this.#onLine as LineCallback<Uint8Array>);
+    } else decoder.sync(this.delimiter, this.MAX_LENGTH);
+    if (this.textLines) decoder.decodeText(data, decoder.onLine as LineCallback<string>);
+    else decoder.decode(data, decoder.onLine as LineCallback<Uint8Array>);
     // Nothing held between reads (the usual case when reads end on a line boundary): let the decoder
     // go, so an idle connection costs no framing state; the next read makes a fresh one.
-    if (this.#decoder === decoder && decoder.idle) {
-      this.#decoder = null;
-      this.#onLine = null;
-    }
+    if (this.#decoder === decoder && decoder.idle) this.#decoder = null;
     const pending = this.#pending;
     if (pending === null) return undefined;
     this.#pending = null;
@@ -110,7 +91,9 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
  * ```
  */
 export class LineOnlyReceiver extends LineOnlyReceiverBase<string> {
-  protected readonly textLines = true;
+  protected get textLines(): boolean {
+    return true;
+  }
 }
 
 /**
@@ -125,5 +108,7 @@ export class LineOnlyReceiver extends LineOnlyReceiverBase<string> {
  * ```
  */
 export class BytesLineOnlyReceiver extends LineOnlyReceiverBase<Uint8Array> {
-  protected readonly textLines = false;
+  protected get textLines(): boolean {
+    return false;
+  }
 }

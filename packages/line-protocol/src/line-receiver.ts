@@ -4,13 +4,9 @@
  */
 import { type Producer, Protocol } from "@lr/reactor";
 import { EMPTY, toBytes } from "./bytes.js";
-import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback, LineDecoder } from "./line-decoder.js";
-import {
-  collectThenable,
-  delimiterBytes,
-  type PendingResults,
-  settle,
-} from "./protocol-support.js";
+import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
+import { ProtocolDecoder } from "./protocol-decoder.js";
+import { collectThenable, type PendingResults, settle } from "./protocol-support.js";
 
 /**
  * Shared implementation of {@link LineReceiver} (string lines) and {@link BytesLineReceiver} (byte lines).
@@ -33,15 +29,11 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
   lineMode = true;
 
   /** Whether lines are delivered as UTF-8 strings (`true`) or bytes. */
-  protected abstract readonly textLines: boolean;
+  protected abstract get textLines(): boolean;
 
-  #decoder: LineDecoder | null = null;
-  #decoderDelimiter: string | Uint8Array = CRLF;
+  #decoder: ProtocolDecoder<L> | null = null;
   #busy = false;
   #pending: PendingResults = null;
-
-  /** Created with the decoder (one closure context for both callbacks) and released with it. */
-  #onLine: LineCallback<L> | null = null;
 
   /** Called with each complete line (delimiter removed). Override it. Default: nothing. */
   lineReceived(_line: L): unknown {
@@ -123,8 +115,8 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
     try {
       if (this.lineMode || decoder.bufferedLength !== 0) {
         if (this.lineMode && this.transport?.disconnecting !== true) {
-          if (this.textLines) decoder.decodeText(data, this.#onLine as LineCallback<string>);
-          else decoder.decode(data, this.#onLine as LineCallback<Uint8Array>);
+          if (this.textLines) decoder.decodeText(data, decoder.onLine as LineCallback<string>);
+          else decoder.decode(data, decoder.onLine as LineCallback<Uint8Array>);
         } else decoder.append(data);
         this.#drain(decoder);
       } else if (data.length !== 0 && this.transport?.disconnecting !== true) {
@@ -135,7 +127,7 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
     }
     // Nothing held between reads (the usual case when reads end on a line boundary): let the decoder
     // go, so an idle connection costs no framing state; the next read makes a fresh one.
-    if (this.#decoder === decoder && decoder.idle) this.#releaseDecoder();
+    if (this.#decoder === decoder && decoder.idle) this.#decoder = null;
     const pending = this.#pending;
     if (pending === null) return undefined;
     this.#pending = null;
@@ -143,13 +135,13 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
   }
 
   /** Delivers what the decoder holds, in the current mode, until it is empty or we must stop. */
-  #drain(decoder: LineDecoder): void {
+  #drain(decoder: ProtocolDecoder<L>): void {
     while (!this.paused && this.transport?.disconnecting !== true) {
       if (this.lineMode) {
         if (!decoder.hasBacklog) return;
         const done = this.textLines
-          ? decoder.decodeText(EMPTY, this.#onLine as LineCallback<string>)
-          : decoder.decode(EMPTY, this.#onLine as LineCallback<Uint8Array>);
+          ? decoder.decodeText(EMPTY, decoder.onLine as LineCallback<string>)
+          : decoder.decode(EMPTY, decoder.onLine as LineCallback<Uint8Array>);
         if (done) return;
       } else {
         if (decoder.bufferedLength === 0) return;
@@ -162,36 +154,23 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
     if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
   }
 
-  #releaseDecoder(): void {
-    this.#decoder = null;
-    this.#onLine = null;
-  }
-
   /** Creates the decoder on first use and applies changes to `MAX_LENGTH` / `delimiter`. */
-  #syncDecoder(): LineDecoder {
+  #syncDecoder(): ProtocolDecoder<L> {
     let decoder = this.#decoder;
     if (decoder === null) {
-      decoder = new LineDecoder({
-        delimiter: delimiterBytes(this.delimiter),
-        maxLength: this.MAX_LENGTH,
-        overflow: "drop",
-        onOverflow: (overflow) => this.#collect(this.lineLengthExceeded(overflow.data)),
-      });
-      this.#onLine = (line: L) => {
-        this.#collect(this.lineReceived(line));
-        // Stop right after this line if the handler switched to raw mode, paused or is closing: the
-        // rest stays in the decoder and is handed over in the new mode, or when resumed.
-        return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
-      };
+      decoder = new ProtocolDecoder<L>(
+        this.delimiter,
+        this.MAX_LENGTH,
+        (line) => {
+          this.#collect(this.lineReceived(line));
+          // Stop right after this line if the handler switched to raw mode, paused or is closing:
+          // the rest stays in the decoder and is handed over in the new mode, or when resumed.
+          return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
+        },
+        (overflow) => this.#collect(this.lineLengthExceeded(overflow.data)),
+      );
       this.#decoder = decoder;
-      this.#decoderDelimiter = this.delimiter;
-      return decoder;
-    }
-    if (decoder.maxLength !== this.MAX_LENGTH) decoder.maxLength = this.MAX_LENGTH;
-    if (this.#decoderDelimiter !== this.delimiter) {
-      decoder.setDelimiter(delimiterBytes(this.delimiter));
-      this.#decoderDelimiter = this.delimiter;
-    }
+    } else decoder.sync(this.delimiter, this.MAX_LENGTH);
     return decoder;
   }
 }
@@ -221,7 +200,9 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
  * ```
  */
 export class LineReceiver extends LineReceiverBase<string> {
-  protected readonly textLines = true;
+  protected get textLines(): boolean {
+    return true;
+  }
 }
 
 /**
@@ -236,5 +217,7 @@ export class LineReceiver extends LineReceiverBase<string> {
  * ```
  */
 export class BytesLineReceiver extends LineReceiverBase<Uint8Array> {
-  protected readonly textLines = false;
+  protected get textLines(): boolean {
+    return false;
+  }
 }
