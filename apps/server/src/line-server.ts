@@ -68,17 +68,22 @@ export class LineServer extends LineReceiver {
  * prints nothing per connection. Same framing, limits and greeting as {@link LineServer}.
  */
 export class QuietLineServer extends BytesLineReceiver {
-  constructor(private readonly server: LineServerFactory) {
+  // The factory is the only link to the server (no second field: thousands of these stay open).
+  declare factory: LineServerFactory;
+
+  constructor(server: LineServerFactory) {
     super();
+    this.factory = server;
     this.MAX_LENGTH = server.options.maxLineLength;
   }
 
   override connectionMade(): void {
-    if (this.server.options.greet !== undefined) this.sendLine(this.server.options.greet);
+    const greet = this.factory.options.greet;
+    if (greet !== undefined) this.sendLine(greet);
   }
 
   override lineReceived(_line: Uint8Array): void {
-    this.server.lines++;
+    this.factory.lines++;
   }
 }
 
@@ -113,9 +118,7 @@ export class LineServerFactory extends ServerFactory {
   override buildProtocol(_addr: Address): ProtocolLike {
     const id = ++this.connections;
     if (this.options.quiet) {
-      const quiet = new QuietLineServer(this);
-      quiet.factory = this;
-      return quiet;
+      return new QuietLineServer(this);
     }
     const protocol = new LineServer(this);
     protocol.factory = this;
