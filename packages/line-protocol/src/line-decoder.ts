@@ -305,9 +305,13 @@ export class LineDecoder {
     const end = chunk.length;
     // Windows bound the latin1 string built per scan; long byte lines build none, so a chunk of
     // them is scanned in one go.
-    if (end <= WINDOW || (!text && !this.shortByteLines(asBuffer(chunk), 0))) {
+    if (end <= WINDOW) {
       this.tail = EMPTY;
       return this.scan(chunk, onLine, text);
+    }
+    if (!text && !this.shortByteLines(asBuffer(chunk), 0)) {
+      this.tail = EMPTY;
+      return this.scan(chunk, onLine, text, false);
     }
     for (let o = 0; o < end; o += WINDOW) {
       const next = Math.min(o + WINDOW, end);
@@ -319,8 +323,17 @@ export class LineDecoder {
     return -1;
   }
 
-  /** Decodes one window. Returns -1 when it was consumed, else the offset where `onLine` stopped us. */
-  private scan(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {
+  /**
+   * Decodes one window. Returns -1 when it was consumed, else the offset where `onLine` stopped us.
+   * `shortLines`: whether byte lines are short (see {@link LineDecoder.shortByteLines}), when the
+   * caller already knows; otherwise judged here.
+   */
+  private scan(
+    chunk: Uint8Array,
+    onLine: LineCallback<unknown>,
+    text: boolean,
+    shortLines?: boolean,
+  ): number {
     const end = chunk.length;
     if (end === 0) return -1;
     let pos = 0;
@@ -338,7 +351,7 @@ export class LineDecoder {
     // latin1 copy of every byte (measured: 1 KiB lines 0.75x a bare indexOf loop with the string, on
     // par without it; 16-64 B lines 3-4x faster with the string).
     const delim = this.delim;
-    const useString = text || this.shortByteLines(buf, pos);
+    const useString = text || (shortLines ?? this.shortByteLines(buf, pos));
     const s = useString ? buf.toString("latin1", pos, end) : "";
     const slen = end - pos;
     const find = useString
