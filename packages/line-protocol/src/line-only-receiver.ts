@@ -4,7 +4,7 @@
 import { Protocol } from "@lr/reactor";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { collectThenable, type PendingResults, settle } from "./protocol-support.js";
+import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
 
 /** Shared implementation of {@link LineOnlyReceiver} and {@link BytesLineOnlyReceiver} (not exported). */
 abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Protocol {
@@ -35,12 +35,7 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
 
   /** Writes `line` followed by the delimiter, in one write. Strings are sent as UTF-8. */
   sendLine(line: string | Uint8Array): void {
-    const transport = this.transport;
-    if (transport === null) return;
-    const delimiter = this.delimiter;
-    if (typeof line === "string" && typeof delimiter === "string")
-      transport.write(line + delimiter);
-    else transport.writeSequence([line, delimiter]);
+    writeLine(this.transport, line, this.delimiter);
   }
 
   override dataReceived(data: Uint8Array): unknown {

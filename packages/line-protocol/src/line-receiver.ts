@@ -6,7 +6,7 @@ import { type Producer, Protocol } from "@lr/reactor";
 import { EMPTY, toBytes } from "./bytes.js";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { collectThenable, type PendingResults, settle } from "./protocol-support.js";
+import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
 
 /**
  * Shared implementation of {@link LineReceiver} (string lines) and {@link BytesLineReceiver} (byte lines).
@@ -57,12 +57,7 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
 
   /** Writes `line` followed by the delimiter, in one write. Strings are sent as UTF-8. */
   sendLine(line: string | Uint8Array): void {
-    const transport = this.transport;
-    if (transport === null) return;
-    const delimiter = this.delimiter;
-    if (typeof line === "string" && typeof delimiter === "string")
-      transport.write(line + delimiter);
-    else transport.writeSequence([line, delimiter]);
+    writeLine(this.transport, line, this.delimiter);
   }
 
   /** Switches to raw mode: the rest of the current buffer goes to `rawDataReceived` in the same call. */

@@ -1,4 +1,5 @@
 /** Small pieces shared by the protocol classes (internal). */
+import type { Transport } from "@lr/reactor";
 import { toBytes } from "./bytes.js";
 
 /** Promises returned by async handlers during one `dataReceived` call, or `null`. */
@@ -26,4 +27,15 @@ export function settle(pending: PendingResults): unknown {
 /** A delimiter as bytes (strings are UTF-8). */
 export function delimiterBytes(delimiter: string | Uint8Array): Uint8Array {
   return toBytes(delimiter);
+}
+
+/** `sendLine` of the line protocols: `line` then `delimiter` in one write (strings as UTF-8). */
+export function writeLine(
+  transport: Transport | null,
+  line: string | Uint8Array,
+  delimiter: string | Uint8Array,
+): void {
+  if (transport === null) return;
+  if (typeof line === "string" && typeof delimiter === "string") transport.write(line + delimiter);
+  else transport.writeSequence([line, delimiter]);
 }
