@@ -1,8 +1,9 @@
 /**
  * Web Streams adapters: a `TransformStream` from bytes to lines, on the same {@link LineDecoder}.
+ * They extend the global `TransformStream` (not `node:stream/web`'s), so that they type-check with
+ * the global Web streams types `fetch` uses, with or without the DOM library.
  */
 import { Buffer } from "node:buffer";
-import { TransformStream } from "node:stream/web";
 import { toBytes } from "./bytes.js";
 import { LineDecoder, type LineDecoderOptions } from "./line-decoder.js";
 

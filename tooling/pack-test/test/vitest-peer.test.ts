@@ -89,7 +89,7 @@ describe.each(["3", "4"])("vitest %s", (major) => {
     const dirty = byTitle.get("leaves a delayed call behind");
     expect(dirty?.status).toBe("failed");
     expect(dirty?.failureMessages.join("\n")).toMatch(
-      /DirtyReactorError: Reactor was unclean[^]*delayed-call/,
+      /DirtyReactorError: Reactor was unclean[\s\S]*delayed-call/,
     );
     expect([r.numPassedTests, r.numFailedTests]).toEqual([2, 1]);
   }, 180_000);
