@@ -4,7 +4,13 @@
 import { Protocol } from "@lr/reactor";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
+import {
+  collectThenable,
+  type PendingResults,
+  publishLineTooLong,
+  settle,
+  writeLine,
+} from "./protocol-support.js";
 
 /** Shared implementation of {@link LineOnlyReceiver} and {@link BytesLineOnlyReceiver} (not exported). */
 abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Protocol {
@@ -51,6 +57,7 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Proto
           return this.transport?.disconnecting !== true;
         },
         (overflow) => {
+          publishLineTooLong(this, overflow);
           const result = this.lineLengthExceeded(overflow.data);
           if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
         },

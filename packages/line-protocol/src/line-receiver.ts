@@ -6,7 +6,13 @@ import { type Producer, Protocol } from "@lr/reactor";
 import { EMPTY, toBytes } from "./bytes.js";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
+import {
+  collectThenable,
+  type PendingResults,
+  publishLineTooLong,
+  settle,
+  writeLine,
+} from "./protocol-support.js";
 
 /**
  * Shared implementation of {@link LineReceiver} (string lines) and {@link BytesLineReceiver} (byte lines).
@@ -162,7 +168,10 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
           // the rest stays in the decoder and is handed over in the new mode, or when resumed.
           return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
         },
-        (overflow) => this.#collect(this.lineLengthExceeded(overflow.data)),
+        (overflow) => {
+          publishLineTooLong(this, overflow);
+          this.#collect(this.lineLengthExceeded(overflow.data));
+        },
       );
       this.#decoder = decoder;
     } else decoder.sync(this.delimiter, this.MAX_LENGTH);

@@ -3,6 +3,7 @@
 //   node smoke.mjs | bun smoke.mjs | deno run -A smoke.mjs
 // Prints one JSON line per check: {"check": name, "ok": true|false, "ms": n, "error"?: text}
 // and exits 0 (the caller judges the lines; a crash prints nothing for the rest).
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -146,6 +147,45 @@ async function unixSockets() {
   }
 }
 
+/** lr's node:diagnostics_channel events (run, listening, open, close, stop) seen by a subscriber. */
+async function diagnosticsChannel() {
+  const names = [
+    "lr:reactor:run",
+    "lr:port:listening",
+    "lr:connection:open",
+    "lr:connection:close",
+    "lr:reactor:stop",
+  ];
+  const seen = new Set();
+  const fns = names.map((name) => [name, () => seen.add(name)]);
+  for (const [name, fn] of fns) subscribe(name, fn);
+  try {
+    const reactor = createReactor({ threadPoolSize: 1 });
+    const port = reactor.listenTCP(0, ServerFactory.forProtocol(Echo), { host: "127.0.0.1" });
+    reactor.callWhenRunning(async () => {
+      try {
+        const address = await port.whenListening();
+        await new Promise((resolve, reject) => {
+          const factory = new ClientFactory();
+          factory.buildProtocol = () => new Asker(["ping"], resolve);
+          factory.clientConnectionFailed = (_c, reason) => reject(reason);
+          reactor.connectTCP("127.0.0.1", address.port, factory);
+        });
+      } finally {
+        await reactor.stop();
+      }
+    });
+    await reactor.run();
+  } finally {
+    for (const [name, fn] of fns) unsubscribe(name, fn);
+  }
+  assertEqual(
+    names.filter((n) => seen.has(n)),
+    names,
+    "channels that published",
+  );
+}
+
 /** The ESM-only packages loaded with require() from CommonJS code (require(esm)). */
 async function requireEsm() {
   const require = createRequire(import.meta.url);
@@ -223,6 +263,7 @@ const checks = {
   deferToThread,
   webStreamSplitter,
   requireEsm,
+  diagnosticsChannel,
 };
 const only = process.argv.slice(2);
 for (const [name, fn] of Object.entries(checks)) {

@@ -38,6 +38,7 @@ const CHECKS = [
   "deferToThread",
   "webStreamSplitter",
   "requireEsm",
+  "diagnosticsChannel",
 ] as const;
 
 /**

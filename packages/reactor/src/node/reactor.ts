@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import { SystemEventTriggers } from "../base/system-events.js";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "../core/address.js";
+import { diagnostics } from "../core/diagnostics.js";
 import {
   InvalidArgumentError,
   JobCancelledError,
@@ -112,6 +113,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
   #immediate: NodeJS.Immediate | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #keepAlive: NodeJS.Timeout | null = null;
+  /** When the current run() began (performance.now()), for lr:reactor:stop's durationMs. */
+  #runStartedAt = 0;
   #whenRunning: WhenRunningEntry[] = [];
   readonly #ports = new Set<StreamPort>();
   readonly #connectors = new Set<StreamConnector>();
@@ -156,6 +159,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
   async run(): Promise<void> {
     if (this.#state !== "stopped") throw new ReactorAlreadyRunning();
     this.#state = "starting";
+    this.#runStartedAt = performance.now();
+    if (diagnostics.reactorRun.hasSubscribers) diagnostics.reactorRun.publish({ reactor: this });
     let resolve!: () => void;
     const promise = new Promise<void>((r) => {
       resolve = r;
@@ -261,6 +266,11 @@ export class Reactor implements ReactorLike, ReactorTLS {
     this.#state = "stopped";
     const done = this.#done;
     this.#done = null;
+    if (diagnostics.reactorStop.hasSubscribers)
+      diagnostics.reactorStop.publish({
+        reactor: this,
+        durationMs: performance.now() - this.#runStartedAt,
+      });
     done?.resolve();
   }
 
@@ -479,6 +489,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
   }
 
   readonly #portOwner = {
+    reactor: this as ReactorLike,
     accept: (port: StreamPort, socket: Socket): void => this.#accept(port, socket),
     portClosed: (port: StreamPort): void => {
       this.#ports.delete(port);
@@ -526,6 +537,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
   }
 
   readonly #transportOwner = {
+    reactor: this as ReactorLike,
+    side: "server" as const,
     logger: this.#loggerProxy(),
     transportClosed: (transport: SocketTransport): void => this.#forgetTransport(transport),
   };
@@ -544,6 +557,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
   }
 
   readonly #connectorOwner = {
+    reactor: this as ReactorLike,
     logger: this.#loggerProxy(),
     clock: this as ReactorLike,
     canConnect: (): boolean => this.#running,
@@ -614,16 +628,38 @@ export class Reactor implements ReactorLike, ReactorTLS {
       this.#threadPoolSize === undefined ? {} : { maxThreads: this.#threadPoolSize },
     );
     this.#jobsInFlight++;
+    const started = diagnostics.threadJob.hasSubscribers ? performance.now() : 0;
     this.#pool.run(q.job).then(
       (value) => {
         this.#jobsInFlight--;
+        if (started > 0) this.#publishJob(q.job, started, undefined);
         q.resolve(value);
       },
       (error: unknown) => {
         this.#jobsInFlight--;
+        if (started > 0) this.#publishJob(q.job, started, error);
         q.reject(error);
       },
     );
+  }
+
+  #publishJob(job: ThreadJob, started: number, error: unknown): void {
+    if (!diagnostics.threadJob.hasSubscribers) return;
+    const failure =
+      error === undefined ? undefined : error instanceof Error ? error : new Error(String(error));
+    diagnostics.threadJob.publish({
+      reactor: this,
+      module: String(job.module),
+      exportName: job.exportName ?? "default",
+      outcome:
+        failure === undefined
+          ? "resolved"
+          : failure instanceof JobCancelledError
+            ? "cancelled"
+            : "rejected",
+      durationMs: performance.now() - started,
+      error: failure,
+    });
   }
 
   // ---------------------------------------------------------------- introspection

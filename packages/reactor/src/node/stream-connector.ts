@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { type Address, formatAddress, tcpAddress, unixAddress } from "../core/address.js";
+import { diagnostics } from "../core/diagnostics.js";
 import {
   AlreadyConnectingError,
   ConnectError,
@@ -10,7 +11,13 @@ import {
   DNSLookupError,
   NotConnectingError,
 } from "../core/errors.js";
-import type { ClientFactoryLike, Connector, DelayedCall, ReactorTime } from "../core/interfaces.js";
+import type {
+  ClientFactoryLike,
+  Connector,
+  DelayedCall,
+  ReactorCore,
+  ReactorTime,
+} from "../core/interfaces.js";
 import type { Logger } from "../core/logger.js";
 import { nodeTls } from "./node-tls.js";
 import { SocketTransport, type TransportOwner } from "./socket-transport.js";
@@ -231,6 +238,12 @@ export class StreamConnector implements Connector {
     return this.#owner.logger;
   }
 
+  get reactor(): ReactorCore | undefined {
+    return this.#owner.reactor;
+  }
+
+  readonly side = "client" as const;
+
   transportClosed(transport: SocketTransport, reason: Error): void {
     this.#owner.transportClosed(transport, reason);
     if (this.#transport !== transport) return;
@@ -254,6 +267,15 @@ export class StreamConnector implements Connector {
   }
 
   #failedAfterRefusal(reason: ConnectError): void {
+    const reactor = this.#owner.reactor;
+    if (diagnostics.connectionError.hasSubscribers && reactor)
+      diagnostics.connectionError.publish({
+        reactor,
+        during: "connect",
+        transport: null,
+        error: reason,
+        code: reason.code,
+      });
     this.#callFactory("clientConnectionFailed", () =>
       this.factory.clientConnectionFailed?.(this, reason),
     );

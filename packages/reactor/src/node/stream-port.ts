@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { TlsOptions } from "node:tls";
 import { type Address, tcpAddress, unixAddress } from "../core/address.js";
+import { diagnostics } from "../core/diagnostics.js";
 import { CannotListenError, NotListeningError } from "../core/errors.js";
-import type { FactoryLike, ListeningPort } from "../core/interfaces.js";
+import type { FactoryLike, ListeningPort, ReactorCore } from "../core/interfaces.js";
 import { nodeTls } from "./node-tls.js";
 
 /** Where a {@link StreamPort} listens. */
@@ -18,6 +19,8 @@ export type PortSpec =
 
 /** What a port needs from the reactor that owns it. */
 export interface PortOwner {
+  /** The reactor, named in diagnostics messages (none: nothing is published). */
+  readonly reactor?: ReactorCore;
   /** A connection was accepted on `port`. */
   accept(port: StreamPort, socket: Socket): void;
   /** The port stopped listening (or failed to bind) and should be forgotten. */
@@ -104,6 +107,7 @@ export class StreamPort implements ListeningPort {
       this.#listening.reject(failure);
       this.#owner.reportListenFailure(this, failure);
       this.#owner.portClosed(this);
+      this.#publishClosed();
     };
     server.once("error", onError);
     // A TLS server also emits "connection" for the raw socket: protocols only see handshaken ones.
@@ -130,10 +134,19 @@ export class StreamPort implements ListeningPort {
       this.factory.doStart();
       this.#factoryStarted = true;
       this.#listening.resolve(this.#host);
+      const reactor = this.#owner.reactor;
+      if (diagnostics.portListening.hasSubscribers && reactor)
+        diagnostics.portListening.publish({ reactor, port: this, address: this.#host });
     };
     const s = this.spec;
     if (s.type === "TCP") server.listen({ port: s.port, host: s.host, backlog: s.backlog }, done);
     else server.listen({ path: s.path, backlog: s.backlog }, done);
+  }
+
+  #publishClosed(): void {
+    const reactor = this.#owner.reactor;
+    if (diagnostics.portClose.hasSubscribers && reactor)
+      diagnostics.portClose.publish({ reactor, port: this, address: this.#host });
   }
 
   /** Resolves once the server has emitted 'close' (listening handle released and no connection left). */
@@ -200,6 +213,7 @@ export class StreamPort implements ListeningPort {
               this.factory.doStop();
             }
             this.#owner.portClosed(this);
+            this.#publishClosed();
             resolve();
           };
           // The handle is released in the close phase of this loop turn: two check phases later it is gone.

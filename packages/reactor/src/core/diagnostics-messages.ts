@@ -1,6 +1,6 @@
-/** The message types of lr's diagnostics channels (see `channels.ts` for the table). */
-import type { Address } from "../address.js";
-import type { ListeningPort, ProtocolLike, ReactorCore, Transport } from "../interfaces.js";
+/** The message types of lr's diagnostics channels (see `diagnostics.ts` for the table). */
+import type { Address } from "./address.js";
+import type { ListeningPort, ProtocolLike, ReactorCore, Transport } from "./interfaces.js";
 
 /** `lr:reactor:run`: `run()` begins; `before startup` triggers come next. */
 export interface ReactorRunMessage {

@@ -1,7 +1,7 @@
 /**
  * Observability: every `node:diagnostics_channel` channel lr publishes on, declared here and only
  * here (the same shape as undici's `lib/core/diagnostics.js`). Subscribe by name with
- * `diagnostics_channel.subscribe("lr:connection:open", fn)` or through {@link channels}. Nothing is
+ * `diagnostics_channel.subscribe("lr:connection:open", fn)` or through {@link diagnostics}. Nothing is
  * built or published while a channel has no subscribers (publishers check `hasSubscribers` first).
  * `NODE_DEBUG=lr` subscribes a logger that prints one line per event to stderr (`util.debuglog`).
  *
@@ -20,8 +20,8 @@
  * @module
  */
 import { channel } from "node:diagnostics_channel";
-import { installDebugLog } from "./debug.js";
-import type { ChannelMessages, ChannelName } from "./messages.js";
+import { installDebugLog } from "./diagnostics-debug.js";
+import type { ChannelMessages, ChannelName } from "./diagnostics-messages.js";
 
 export type {
   ChannelMessages,
@@ -36,7 +36,7 @@ export type {
   ReactorRunMessage,
   ReactorStopMessage,
   ThreadJobMessage,
-} from "./messages.js";
+} from "./diagnostics-messages.js";
 
 /** A `node:diagnostics_channel` channel whose messages are `M` (a typed view of Node's `Channel`). */
 export interface DiagnosticsChannel<M> {
@@ -57,7 +57,7 @@ function typed<N extends ChannelName>(name: N): DiagnosticsChannel<ChannelMessag
 }
 
 /** Every channel lr publishes on, by short name. The table above lists their names and messages. */
-export const channels = {
+export const diagnostics = {
   /** `lr:reactor:run` */
   reactorRun: typed("lr:reactor:run"),
   /** `lr:reactor:stop` */

@@ -3,16 +3,16 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { tcpAddress } from "../address.js";
-import { formatters } from "./debug.js";
+import { tcpAddress } from "./address.js";
+import { formatters } from "./diagnostics-debug.js";
 
 const run = promisify(execFile);
 const tsx = fileURLToPath(new URL("../../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
-const channelsModule = fileURLToPath(new URL("./channels.ts", import.meta.url));
+const channelsModule = fileURLToPath(new URL("./diagnostics.ts", import.meta.url));
 
 // A child that loads the channels module and publishes one message on two channels.
 const program = `
-const { channels } = await import(${JSON.stringify(channelsModule)});
+const { diagnostics: channels } = await import(${JSON.stringify(channelsModule)});
 channels.lineTooLong.publish({ protocol: {}, length: 20000, maxLength: 16384 });
 channels.connectionError.publish({ reactor: {}, during: "connect", transport: null,
   error: Object.assign(new Error("refused \\u001b[31mred\\u001b[0m"), { code: "ERR_CONNECTION_REFUSED" }),

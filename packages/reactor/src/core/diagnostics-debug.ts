@@ -5,8 +5,8 @@
  */
 import { channel } from "node:diagnostics_channel";
 import { debuglog } from "node:util";
-import type { Address } from "../address.js";
-import type { ChannelMessages, ChannelName } from "./messages.js";
+import type { Address } from "./address.js";
+import type { ChannelMessages, ChannelName } from "./diagnostics-messages.js";
 
 type Formatters = { [N in ChannelName]: (message: ChannelMessages[N]) => string };
 
