@@ -1,7 +1,14 @@
 import type { Socket } from "node:net";
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import { SystemEventTriggers } from "../base/system-events.js";
-import { type Address, formatAddress, tcpAddress, unixAddress } from "../core/address.js";
+import {
+  type Address,
+  formatAddress,
+  type TCPAddress,
+  tcpAddress,
+  type UNIXAddress,
+  unixAddress,
+} from "../core/address.js";
 import { diagnostics } from "../core/diagnostics.js";
 import {
   InvalidArgumentError,
@@ -387,15 +394,23 @@ export class Reactor implements ReactorLike, ReactorTLS {
 
   // ---------------------------------------------------------------- TCP / UNIX
 
-  listenTCP(port: number, factory: FactoryLike, options: ListenTCPOptions = {}): ListeningPort {
+  listenTCP(
+    port: number,
+    factory: FactoryLike,
+    options: ListenTCPOptions = {},
+  ): ListeningPort<TCPAddress> {
     return this.#listenInet(port, factory, options, undefined);
   }
 
-  listenUNIX(path: string, factory: FactoryLike, options: ListenUNIXOptions = {}): ListeningPort {
+  listenUNIX(
+    path: string,
+    factory: FactoryLike,
+    options: ListenUNIXOptions = {},
+  ): ListeningPort<UNIXAddress> {
     if (typeof path !== "string" || path.length === 0)
       throw new InvalidArgumentError("listenUNIX needs a socket path.");
     return this.#addPort(
-      new StreamPort(
+      new StreamPort<UNIXAddress>(
         { type: "UNIX", path, backlog: options.backlog ?? 50 },
         factory,
         this.#portOwner,
@@ -417,7 +432,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
     factory: FactoryLike,
     tlsOptions: TlsOptions,
     options: ListenTCPOptions = {},
-  ): ListeningPort {
+  ): ListeningPort<TCPAddress> {
     return this.#listenInet(port, factory, options, tlsOptions);
   }
 
@@ -437,14 +452,14 @@ export class Reactor implements ReactorLike, ReactorTLS {
     factory: FactoryLike,
     options: ListenTCPOptions,
     tls: TlsOptions | undefined,
-  ): ListeningPort {
+  ): ListeningPort<TCPAddress> {
     checkPort(port, 0);
     const host = options.host || undefined;
     const backlog = options.backlog ?? 50;
     const spec = tls
       ? { type: "TCP" as const, port, host, backlog, tls }
       : { type: "TCP" as const, port, host, backlog };
-    return this.#addPort(new StreamPort(spec, factory, this.#portOwner));
+    return this.#addPort(new StreamPort<TCPAddress>(spec, factory, this.#portOwner));
   }
 
   /** connectTCP and connectTLS: one connector type, with or without TLS. */
@@ -482,7 +497,7 @@ export class Reactor implements ReactorLike, ReactorTLS {
     return connector;
   }
 
-  #addPort(port: StreamPort): StreamPort {
+  #addPort<A extends Address>(port: StreamPort<A>): StreamPort<A> {
     this.#ports.add(port);
     if (this.#running) port.startListening();
     return port;

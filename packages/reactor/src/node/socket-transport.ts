@@ -1,7 +1,12 @@
 import type { Socket } from "node:net";
 import { type Address, tcpAddress, unixAddress } from "../core/address.js";
 import { type ConnectionSide, diagnostics } from "../core/diagnostics.js";
-import { ConnectionAborted, ConnectionDone, ConnectionLost } from "../core/errors.js";
+import {
+  ConnectionAborted,
+  type ConnectionClosed,
+  ConnectionDone,
+  ConnectionLost,
+} from "../core/errors.js";
 import type { Producer, ProtocolLike, ReactorCore, Transport } from "../core/interfaces.js";
 import type { Logger } from "../core/logger.js";
 
@@ -13,7 +18,7 @@ export interface TransportOwner {
   /** Which end this process is, for diagnostics (default `"server"`). */
   readonly side?: ConnectionSide;
   /** The transport closed; `reason` was already delivered to the protocol. */
-  transportClosed(transport: SocketTransport, reason: Error): void;
+  transportClosed(transport: SocketTransport, reason: ConnectionClosed): void;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -382,7 +387,7 @@ export class SocketTransport implements Transport {
     if (this.#is(F_DISCONNECTED)) return;
     this.#flags |= F_DISCONNECTED | F_DISCONNECTING;
     const rare = this.#rare;
-    let reason: Error;
+    let reason: ConnectionClosed;
     if (rare !== null && rare.failure !== undefined) {
       const f = rare.failure;
       reason = new ConnectionAborted(

@@ -6,6 +6,7 @@ import {
   AlreadyConnectingError,
   ConnectError,
   ConnectingCancelledError,
+  type ConnectionClosed,
   ConnectionRefusedError,
   ConnectTimeoutError,
   DNSLookupError,
@@ -244,7 +245,7 @@ export class StreamConnector implements Connector {
 
   readonly side = "client" as const;
 
-  transportClosed(transport: SocketTransport, reason: Error): void {
+  transportClosed(transport: SocketTransport, reason: ConnectionClosed): void {
     this.#owner.transportClosed(transport, reason);
     if (this.#transport !== transport) return;
     this.#transport = null;

@@ -49,7 +49,7 @@ function deferred<T>(): Deferred<T> {
  * A listening TCP or UNIX port. Created by `listenTCP`/`listenUNIX`; binds when `startListening()` is
  * called by the reactor (at startup, or at once when the reactor is already running).
  */
-export class StreamPort implements ListeningPort {
+export class StreamPort<A extends Address = Address> implements ListeningPort<A> {
   readonly spec: PortSpec;
   readonly factory: FactoryLike;
   #owner: PortOwner;
@@ -166,16 +166,16 @@ export class StreamPort implements ListeningPort {
     return { host };
   }
 
-  getHost(): Address {
+  getHost(): A {
     if (this.#host === null)
       throw new NotListeningError(
         `The port ${this.describe()} is not listening (state: ${this.#state}).`,
       );
-    return this.#host;
+    return this.#host as A;
   }
 
-  whenListening(): Promise<Address> {
-    return this.#listening.promise;
+  whenListening(): Promise<A> {
+    return this.#listening.promise as Promise<A>;
   }
 
   stopListening(): Promise<void> {

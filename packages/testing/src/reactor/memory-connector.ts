@@ -4,6 +4,7 @@ import {
   type ClientFactoryLike,
   ConnectError,
   ConnectingCancelledError,
+  type ConnectionClosed,
   ConnectionRefusedError,
   type Connector,
   ConnectTimeoutError,
@@ -44,7 +45,7 @@ export interface MemoryConnectorOwner {
   /** An attempt started: hand it to the network, if any. */
   attempt(connector: MemoryConnector): void;
   /** A connection was established: track its transport. */
-  adopt(transport: MemoryTransport, onClosed: (reason: Error) => void): void;
+  adopt(transport: MemoryTransport, onClosed: (reason: ConnectionClosed) => void): void;
   /** The connector is idle. */
   connectorIdle(connector: MemoryConnector): void;
   /** Report a failed callback. */
@@ -234,7 +235,7 @@ export class MemoryConnector implements Connector {
     this.#owner.attempt(this);
   }
 
-  #lost(transport: MemoryTransport, reason: Error): void {
+  #lost(transport: MemoryTransport, reason: ConnectionClosed): void {
     if (this.#transport !== transport) return;
     this.#transport = null;
     this.#state = "disconnected";

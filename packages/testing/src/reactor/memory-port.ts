@@ -33,7 +33,7 @@ export type MemoryPortSpec =
  * when the reactor runs (at once if it is running): with a `MemoryNetwork`, it becomes reachable by
  * `connectTCP`/`connectUNIX` from reactors on that network; port 0 gets a free port number.
  */
-export class MemoryListeningPort implements ListeningPort {
+export class MemoryListeningPort<A extends Address = Address> implements ListeningPort<A> {
   /** What was asked for. */
   readonly spec: MemoryPortSpec;
   /** The factory given to `listenTCP`/`listenUNIX`. */
@@ -94,17 +94,17 @@ export class MemoryListeningPort implements ListeningPort {
   }
 
   /** The bound address. Throws `NotListeningError` (`ERR_NOT_LISTENING`) before the port is bound. */
-  getHost(): Address {
+  getHost(): A {
     if (this.#address === null)
       throw new NotListeningError(
         `The port ${this.describe()} is not listening (state: ${this.#state}).`,
       );
-    return this.#address;
+    return this.#address as A;
   }
 
   /** Resolves with the bound address once the reactor ran; rejects with `CannotListenError` if the address is taken on the network. */
-  whenListening(): Promise<Address> {
-    return this.#listening;
+  whenListening(): Promise<A> {
+    return this.#listening as Promise<A>;
   }
 
   /** Stops listening (existing connections are untouched), calls the factory's `doStop`. Idempotent. */

@@ -1,6 +1,7 @@
 import {
   type Address,
   type ClientFactoryLike,
+  type ConnectionClosed,
   type ConnectTCPOptions,
   type ConnectUNIXOptions,
   type DelayedCall,
@@ -20,10 +21,12 @@ import {
   type SystemEventPhase,
   type SystemEventTrigger,
   SystemEventTriggers,
+  type TCPAddress,
   type ThreadJob,
   type Transport,
   type TriggerId,
   tcpAddress,
+  type UNIXAddress,
   unixAddress,
 } from "@lr/reactor";
 import { Clock, type RunUntilOptions } from "@lr/reactor/internal";
@@ -423,7 +426,7 @@ export class MemoryReactor implements ReactorLike {
     port: number,
     factory: FactoryLike,
     options: ListenTCPOptions = {},
-  ): MemoryListeningPort {
+  ): MemoryListeningPort<TCPAddress> {
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new InvalidArgumentError(
         `Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`,
@@ -434,7 +437,7 @@ export class MemoryReactor implements ReactorLike {
       host: options.host || undefined,
       backlog: options.backlog ?? 50,
     };
-    const listeningPort = this.#addPort(spec, factory);
+    const listeningPort = this.#addPort(spec, factory) as MemoryListeningPort<TCPAddress>;
     this.tcpServers.push({ port, factory, host: spec.host, backlog: spec.backlog, listeningPort });
     return listeningPort;
   }
@@ -444,11 +447,11 @@ export class MemoryReactor implements ReactorLike {
     path: string,
     factory: FactoryLike,
     options: ListenUNIXOptions = {},
-  ): MemoryListeningPort {
+  ): MemoryListeningPort<UNIXAddress> {
     if (typeof path !== "string" || path.length === 0)
       throw new InvalidArgumentError("listenUNIX needs a socket path.");
     const spec: MemoryPortSpec = { type: "UNIX", path, backlog: options.backlog ?? 50 };
-    const listeningPort = this.#addPort(spec, factory);
+    const listeningPort = this.#addPort(spec, factory) as MemoryListeningPort<UNIXAddress>;
     this.unixServers.push({ path, factory, backlog: spec.backlog, listeningPort });
     return listeningPort;
   }
@@ -559,7 +562,7 @@ export class MemoryReactor implements ReactorLike {
   }
 
   /** @internal Tracks a connection end owned by this reactor until it closes. */
-  adoptTransport(transport: MemoryTransport, onClosed?: (reason: Error) => void): void {
+  adoptTransport(transport: MemoryTransport, onClosed?: (reason: ConnectionClosed) => void): void {
     this.#transports.add(transport);
     transport.onClosed = (t, reason) => {
       this.#transports.delete(t);

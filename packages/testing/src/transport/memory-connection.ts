@@ -1,6 +1,7 @@
 import {
   type Address,
   ConnectionAborted,
+  type ConnectionClosed,
   ConnectionDone,
   ConnectionLost,
   type Producer,
@@ -17,7 +18,7 @@ export type CallbackErrorHandler = (
 ) => void;
 
 /** How a {@link MemoryTransport} reports its own closing to whoever tracks it (a memory reactor). */
-export type TransportClosedHandler = (transport: MemoryTransport, reason: Error) => void;
+export type TransportClosedHandler = (transport: MemoryTransport, reason: ConnectionClosed) => void;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -190,7 +191,7 @@ export class MemoryTransport implements Transport {
   }
 
   /** @internal */
-  close(reason: Error): void {
+  close(reason: ConnectionClosed): void {
     if (this.#disconnected) return;
     this.#disconnected = true;
     this.#disconnecting = true;

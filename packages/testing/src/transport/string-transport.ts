@@ -25,7 +25,7 @@ export type ProducerState = "producing" | "paused" | "stopped";
  * A misuse of a {@link StringTransport} that a real transport would also reject or silently get
  * wrong (double producer registration, resuming after stop...). Code `ERR_TRANSPORT_STATE`.
  */
-export class TransportStateError extends LrError {
+export class TransportStateError extends LrError<"ERR_TRANSPORT_STATE"> {
   constructor(message: string) {
     super("ERR_TRANSPORT_STATE", message);
   }
