@@ -3,9 +3,9 @@
  * decoder and the encoder. Twisted's `Int8/Int16/Int32StringReceiver` wire format.
  */
 import { InvalidArgumentError } from "@lr/reactor";
-import { toBytes } from "./bytes.js";
-import { FrameTooLongError, StringTooLongError } from "./errors.js";
-import { type FrameCallback, FrameDecoder } from "./frame-decoder.js";
+import { toBytes } from "../bytes.js";
+import { FrameTooLongError, StringTooLongError } from "../errors.js";
+import { type FrameCallback, FrameDecoder } from "./chunk-decoder.js";
 
 /** Size of the length prefix in bytes. */
 export type PrefixLength = 1 | 2 | 4;

@@ -3,8 +3,8 @@
  * re-entrancy safe.
  */
 import { type Producer, Protocol } from "@lr/reactor";
-import { EMPTY, toBytes } from "./bytes.js";
-import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
+import { EMPTY, toBytes } from "../bytes.js";
+import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "../decoders/line-decoder.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
 import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
 

@@ -4,8 +4,8 @@
  */
 import { Buffer, isAscii } from "node:buffer";
 import { InvalidArgumentError } from "@lr/reactor";
-import { asBuffer, ByteAccumulator, concatBytes, copyBytes, EMPTY } from "./bytes.js";
-import { LineTooLongError } from "./errors.js";
+import { asBuffer, ByteAccumulator, concatBytes, copyBytes, EMPTY } from "../bytes.js";
+import { LineTooLongError } from "../errors.js";
 
 /**
  * What a {@link LineDecoder} does after reporting an over-long line:

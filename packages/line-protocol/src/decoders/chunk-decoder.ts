@@ -3,7 +3,7 @@
  * queues input that arrives while a frame callback is running or after a callback asked to stop, and
  * resumes in order. Subclasses only implement `scan`, the format's state machine.
  */
-import { ByteAccumulator, copyBytes } from "./bytes.js";
+import { ByteAccumulator, copyBytes } from "../bytes.js";
 
 /** Receives each decoded payload; returning `false` stops decoding after it (the rest is kept). */
 export type FrameCallback = (payload: Uint8Array) => unknown;

@@ -3,13 +3,17 @@
  * and {@link LengthPrefixedDecoder}. Payloads are bytes (`Uint8Array`): these are binary framings.
  */
 import { type Producer, Protocol } from "@lr/reactor";
-import { EMPTY } from "./bytes.js";
+import { EMPTY } from "../bytes.js";
 import {
   encodeLengthPrefixed,
   LengthPrefixedDecoder,
   type PrefixLength,
-} from "./length-prefixed.js";
-import { DEFAULT_MAX_NETSTRING_LENGTH, encodeNetstring, NetstringDecoder } from "./netstring.js";
+} from "../decoders/length-prefixed.js";
+import {
+  DEFAULT_MAX_NETSTRING_LENGTH,
+  encodeNetstring,
+  NetstringDecoder,
+} from "../decoders/netstring.js";
 import { collectThenable, type PendingResults, settle } from "./protocol-support.js";
 
 /** What the receivers need from a frame decoder. */

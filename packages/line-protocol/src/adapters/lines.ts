@@ -3,8 +3,8 @@
  * a {@link ChunkQueue} fed by a protocol), on the same {@link LineDecoder}.
  */
 import { Buffer } from "node:buffer";
-import { toBytes } from "./bytes.js";
-import { LineDecoder } from "./line-decoder.js";
+import { toBytes } from "../bytes.js";
+import { LineDecoder } from "../decoders/line-decoder.js";
 import type { LineStreamOptions } from "./line-stream.js";
 
 /** Anything `for await` can read chunks from. */

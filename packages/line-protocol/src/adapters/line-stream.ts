@@ -3,8 +3,8 @@
  */
 import { Buffer } from "node:buffer";
 import { TransformStream } from "node:stream/web";
-import { toBytes } from "./bytes.js";
-import { LineDecoder, type LineDecoderOptions } from "./line-decoder.js";
+import { toBytes } from "../bytes.js";
+import { LineDecoder, type LineDecoderOptions } from "../decoders/line-decoder.js";
 
 /** Options of the line streams and iterators. */
 export interface LineStreamOptions extends LineDecoderOptions {

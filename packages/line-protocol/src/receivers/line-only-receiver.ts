@@ -2,7 +2,7 @@
  * Twisted's `LineOnlyReceiver`: lines only (no raw mode, no pausing), the fast path.
  */
 import { Protocol } from "@lr/reactor";
-import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "./line-decoder.js";
+import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "../decoders/line-decoder.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
 import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
 

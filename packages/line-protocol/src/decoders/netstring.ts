@@ -3,9 +3,9 @@
  */
 import { Buffer } from "node:buffer";
 import { InvalidArgumentError } from "@lr/reactor";
-import { toBytes } from "./bytes.js";
-import { NetstringParseError } from "./errors.js";
-import { type FrameCallback, FrameDecoder } from "./frame-decoder.js";
+import { toBytes } from "../bytes.js";
+import { NetstringParseError } from "../errors.js";
+import { type FrameCallback, FrameDecoder } from "./chunk-decoder.js";
 
 /** The default longest payload, as Twisted's `NetstringReceiver.MAX_LENGTH`. */
 export const DEFAULT_MAX_NETSTRING_LENGTH = 99999;
