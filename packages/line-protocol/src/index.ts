@@ -9,6 +9,8 @@ export {
   LineTooLongError,
   type NetstringErrorReason,
   NetstringParseError,
+  NotImplementedError,
   StringTooLongError,
+  TruncatedFrameError,
 } from "./errors.js";
 export * from "./receivers/index.js";

@@ -2,29 +2,29 @@
  * Twisted's `LineReceiver` on top of {@link LineDecoder}: line mode and raw mode, pausable,
  * re-entrancy safe.
  */
-import { type Producer, Protocol } from "@lr/reactor";
-import { EMPTY, toBytes } from "../bytes.js";
+import { toBytes } from "../bytes.js";
 import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "../decoders/line-decoder.js";
+import { NotImplementedError } from "../errors.js";
+import { DeliveryLoop } from "./delivery-loop.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { collectThenable, type PendingResults, settle, writeLine } from "./protocol-support.js";
+import { writeLine } from "./protocol-support.js";
 
 /**
  * Shared implementation of {@link LineReceiver} (string lines) and {@link BytesLineReceiver} (byte lines).
  * Not exported: subclass one of those two.
  */
-abstract class LineReceiverBase<L extends string | Uint8Array>
-  extends Protocol
-  implements Producer
-{
-  /** Line delimiter (Twisted default CRLF). May be changed at any time, e.g. in a subclass field. */
+abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryLoop {
+  /**
+   * Line delimiter (Twisted default CRLF). May be changed at any time, e.g. in a subclass field;
+   * a change made inside `lineReceived` applies to the very next line.
+   */
   delimiter: string | Uint8Array = CRLF;
   /**
-   * Longest accepted line in bytes, delimiter excluded (default 16384). Checked on every read, so it
-   * may be overridden in a subclass or set on the instance, e.g. from a `--max-line-length` flag.
+   * Longest accepted line in bytes, delimiter excluded (default 16384). Checked on every read and
+   * after every line, so it may be overridden in a subclass or set on the instance at any time, e.g.
+   * from a `--max-line-length` flag.
    */
   MAX_LENGTH: number = DEFAULT_MAX_LINE_LENGTH;
-  /** `true` while reads are being held back by {@link LineReceiverBase.pauseProducing}. */
-  paused = false;
   /** `true` in line mode (the default), `false` in raw mode. */
   lineMode = true;
 
@@ -32,23 +32,28 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
   protected abstract get textLines(): boolean;
 
   #decoder: ProtocolDecoder<L> | null = null;
-  #busy = false;
-  #pending: PendingResults = null;
 
-  /** Called with each complete line (delimiter removed). Override it. Default: nothing. */
+  /**
+   * Called with each complete line (delimiter removed). Override it. The default throws
+   * {@link NotImplementedError} (as Twisted's raises), so the reactor logs it and drops the connection.
+   */
   lineReceived(_line: L): unknown {
-    return undefined;
+    throw new NotImplementedError("lineReceived");
   }
 
-  /** Called in raw mode with every byte received, unsplit. Override it. Default: nothing. */
+  /**
+   * Called in raw mode with every byte received, unsplit. Override it if you use raw mode. The
+   * default throws {@link NotImplementedError} (as Twisted's raises).
+   */
   rawDataReceived(_data: Uint8Array): unknown {
-    return undefined;
+    throw new NotImplementedError("rawDataReceived");
   }
 
   /**
    * Called when a line is longer than `MAX_LENGTH` with the bytes being thrown away: the line, the
-   * delimiter and whatever followed it in the buffer (Twisted's `line + delimiter + rest`). Everything
-   * buffered is then forgotten. Default: `transport.loseConnection()`.
+   * delimiter and whatever followed it in the buffer (Twisted's `line + delimiter + rest`); for an
+   * unterminated line, every byte held of it, however many reads it came in. Everything buffered is
+   * then forgotten. Default: `transport.loseConnection()`.
    */
   lineLengthExceeded(_data: Uint8Array): unknown {
     this.transport?.loseConnection();
@@ -67,7 +72,7 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
 
   /**
    * Switches back to line mode. `extra` (e.g. the unused tail of a raw chunk) is decoded as lines at
-   * once, before any later data.
+   * once (from `rawDataReceived`: right after it returns), before any later data.
    */
   setLineMode(extra?: string | Uint8Array): void {
     this.lineMode = true;
@@ -79,91 +84,55 @@ abstract class LineReceiverBase<L extends string | Uint8Array>
     return this.#decoder === null ? new Uint8Array(0) : this.#decoder.takeBuffered();
   }
 
-  /** Stops delivering lines (even mid-buffer) and pauses the transport; data keeps being buffered. */
-  pauseProducing(): void {
-    this.paused = true;
-    this.transport?.pauseProducing();
+  protected hold(data: Uint8Array): void {
+    this.#syncDecoder().append(data);
   }
 
-  /** Resumes the transport and delivers what was buffered while paused. */
-  resumeProducing(): void {
-    this.paused = false;
-    this.transport?.resumeProducing();
-    this.dataReceived(EMPTY);
-  }
-
-  /** Stops for good: paused, and the transport stops producing (closes). */
-  stopProducing(): void {
-    this.paused = true;
-    this.transport?.stopProducing();
-  }
-
-  override dataReceived(data: Uint8Array): unknown {
+  protected deliver(data: Uint8Array, _resumed: boolean): boolean {
     const decoder = this.#syncDecoder();
-    if (this.#busy || this.paused) {
-      // Re-entrant call (from a handler) or paused: keep the bytes, in order; the running call or
-      // resumeProducing() delivers them.
+    if (this.lineMode) {
+      return this.textLines
+        ? decoder.decodeText(data, decoder.onLine as LineCallback<string>)
+        : decoder.decode(data, decoder.onLine as LineCallback<Uint8Array>);
+    }
+    let raw = data;
+    if (decoder.bufferedLength !== 0) {
       decoder.append(data);
-      return undefined;
+      raw = decoder.takeBuffered();
     }
-    this.#busy = true;
-    try {
-      if (this.lineMode || decoder.bufferedLength !== 0) {
-        if (this.lineMode && this.transport?.disconnecting !== true) {
-          if (this.textLines) decoder.decodeText(data, decoder.onLine as LineCallback<string>);
-          else decoder.decode(data, decoder.onLine as LineCallback<Uint8Array>);
-        } else decoder.append(data);
-        this.#drain(decoder);
-      } else if (data.length !== 0 && this.transport?.disconnecting !== true) {
-        this.#collect(this.rawDataReceived(data));
-      } else decoder.append(data);
-    } finally {
-      this.#busy = false;
-    }
+    if (raw.length !== 0) this.collect(this.rawDataReceived(raw));
+    // setLineMode(extra) or a re-entrant dataReceived from rawDataReceived left input to go on with.
+    return !decoder.hasBacklog;
+  }
+
+  protected override afterDelivery(): void {
     // Nothing held between reads (the usual case when reads end on a line boundary): let the decoder
     // go, so an idle connection costs no framing state; the next read makes a fresh one.
-    if (this.#decoder === decoder && decoder.idle) this.#decoder = null;
-    const pending = this.#pending;
-    if (pending === null) return undefined;
-    this.#pending = null;
-    return settle(pending);
-  }
-
-  /** Delivers what the decoder holds, in the current mode, until it is empty or we must stop. */
-  #drain(decoder: ProtocolDecoder<L>): void {
-    while (!this.paused && this.transport?.disconnecting !== true) {
-      if (this.lineMode) {
-        if (!decoder.hasBacklog) return;
-        const done = this.textLines
-          ? decoder.decodeText(EMPTY, decoder.onLine as LineCallback<string>)
-          : decoder.decode(EMPTY, decoder.onLine as LineCallback<Uint8Array>);
-        if (done) return;
-      } else {
-        if (decoder.bufferedLength === 0) return;
-        this.#collect(this.rawDataReceived(decoder.takeBuffered()));
-      }
-    }
-  }
-
-  #collect(result: unknown): void {
-    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
+    if (this.#decoder?.idle === true) this.#decoder = null;
   }
 
   /** Creates the decoder on first use and applies changes to `MAX_LENGTH` / `delimiter`. */
   #syncDecoder(): ProtocolDecoder<L> {
     let decoder = this.#decoder;
     if (decoder === null) {
-      decoder = new ProtocolDecoder<L>(
+      const created: ProtocolDecoder<L> = new ProtocolDecoder<L>(
         this.delimiter,
         this.MAX_LENGTH,
         (line) => {
-          this.#collect(this.lineReceived(line));
-          // Stop right after this line if the handler switched to raw mode, paused or is closing:
-          // the rest stays in the decoder and is handed over in the new mode, or when resumed.
-          return this.lineMode && !this.paused && this.transport?.disconnecting !== true;
+          this.collect(this.lineReceived(line));
+          // Stop right after this line if the handler switched to raw mode, paused, is closing or
+          // changed the delimiter or MAX_LENGTH: the rest stays in the decoder and is handed over in
+          // the new mode or with the new settings (at once), or when resumed.
+          return (
+            this.lineMode &&
+            this.canDeliver() &&
+            created.source === this.delimiter &&
+            created.maxLength === this.MAX_LENGTH
+          );
         },
-        (overflow) => this.#collect(this.lineLengthExceeded(overflow.data)),
+        (overflow) => this.collect(this.lineLengthExceeded(overflow.data)),
       );
+      decoder = created;
       this.#decoder = decoder;
     } else decoder.sync(this.delimiter, this.MAX_LENGTH);
     return decoder;
