@@ -1,16 +1,10 @@
 /**
- * Web Streams adapters: a `TransformStream` from bytes to lines, on the same {@link LineDecoder}.
+ * Web Streams adapters for lines: {@link DecoderStream} over a {@link LineDecoder}.
  */
-import { Buffer } from "node:buffer";
-import { TransformStream } from "node:stream/web";
-import { toBytes } from "../bytes.js";
-import { LineDecoder, type LineDecoderOptions } from "../decoders/line-decoder.js";
+import { DecoderStream } from "./decoder-stream.js";
+import { byteLineDecoder, type LineStreamOptions, textLineDecoder } from "./line-views.js";
 
-/** Options of the line streams and iterators. */
-export interface LineStreamOptions extends LineDecoderOptions {
-  /** Emit an unterminated last line at the end of the input (default `true`, like readline). */
-  trailing?: boolean;
-}
+export type { LineStreamOptions } from "./line-views.js";
 
 /**
  * A `TransformStream` turning byte chunks into lines (UTF-8 strings, delimiter removed). A line longer
@@ -24,22 +18,9 @@ export interface LineStreamOptions extends LineDecoderOptions {
  * for await (const line of res.body!.pipeThrough(new LineSplitterStream())) console.log(line);
  * ```
  */
-export class LineSplitterStream extends TransformStream<Uint8Array | string, string> {
+export class LineSplitterStream extends DecoderStream<string> {
   constructor(options: LineStreamOptions = {}) {
-    const decoder = new LineDecoder(options);
-    const trailing = options.trailing ?? true;
-    super({
-      transform(chunk, controller) {
-        decoder.decodeText(toBytes(chunk), (line) => void controller.enqueue(line));
-      },
-      flush(controller) {
-        const rest = decoder.finish();
-        if (trailing && rest !== null)
-          controller.enqueue(
-            Buffer.from(rest.buffer, rest.byteOffset, rest.length).toString("utf8"),
-          );
-      },
-    });
+    super(textLineDecoder(options));
   }
 }
 
@@ -51,18 +32,8 @@ export class LineSplitterStream extends TransformStream<Uint8Array | string, str
  * readable.pipeThrough(new BytesLineSplitterStream({ delimiter: "\n" }));
  * ```
  */
-export class BytesLineSplitterStream extends TransformStream<Uint8Array | string, Uint8Array> {
+export class BytesLineSplitterStream extends DecoderStream<Uint8Array> {
   constructor(options: LineStreamOptions = {}) {
-    const decoder = new LineDecoder(options);
-    const trailing = options.trailing ?? true;
-    super({
-      transform(chunk, controller) {
-        decoder.decode(toBytes(chunk), (line) => void controller.enqueue(line));
-      },
-      flush(controller) {
-        const rest = decoder.finish();
-        if (trailing && rest !== null) controller.enqueue(rest);
-      },
-    });
+    super(byteLineDecoder(options));
   }
 }

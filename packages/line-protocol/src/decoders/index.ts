@@ -1,4 +1,5 @@
 /** The sans-I/O decoders: fed byte chunks, they call back with lines or frames (no I/O inside). */
+export type { Decoder, FrameCallback } from "./chunk-decoder.js";
 export {
   DEFAULT_MAX_FRAME_LENGTH,
   encodeLengthPrefixed,

@@ -106,6 +106,7 @@ export class NetstringDecoder extends BinaryFrameDecoder {
           i += take;
           if (this.acc.length < this.length) return -1;
           this.frame = this.acc.copy();
+          this.acc.clear();
         }
         this.state = COMMA;
       } else {
