@@ -17,8 +17,8 @@ export type FrameCallback<T> = (frame: T) => unknown;
 
 /**
  * What the adapters and protocols need from a decoder: chunks in, items out through a callback.
- * {@link LineDecoder}, {@link NetstringDecoder} and {@link LengthPrefixedDecoder} implement it
- * (`LineDecoder.text()` gives the string-lines view of a line decoder).
+ * {@link LineDecoder} (byte lines), {@link NetstringDecoder} and {@link LengthPrefixedDecoder}
+ * implement it; `lines()` and `LineSplitterStream` use a string-lines view of a `LineDecoder`.
  *
  * @example
  * ```ts
