@@ -43,6 +43,40 @@ describe("LengthPrefixedDecoder", () => {
     expect(seen).toEqual([3]);
   });
 
+  it("checks a length already read against a lowered maxLength (discard: skips the rest of it)", () => {
+    const seen: number[] = [];
+    const d = new LengthPrefixedDecoder({
+      prefixLength: 1,
+      maxLength: 10,
+      overflow: "discard",
+      onOverflow: (n) => seen.push(n),
+    });
+    expect(d.push(Uint8Array.of(5, 65, 66))).toEqual([]);
+    d.maxLength = 4;
+    expect(d.push(Uint8Array.of(67, 68, 69, 1, 90))).toEqual([bytesOf("Z")]);
+    expect(seen).toEqual([5]);
+    const drop = new LengthPrefixedDecoder({ prefixLength: 2, maxLength: 10 });
+    drop.push(Uint8Array.of(0, 5, 65));
+    drop.maxLength = 4;
+    expect(errorOf(() => drop.push(new Uint8Array(0)))).toBeInstanceOf(FrameTooLongError);
+    expect(drop.broken).toBe(true);
+  });
+
+  it("unparsed() and replaceUnparsed() give and replace the input as received", () => {
+    const d = new LengthPrefixedDecoder({ prefixLength: 1 });
+    const got: string[] = [];
+    d.decode(Uint8Array.of(1, 65, 2, 66), (p) => {
+      got.push(Buffer.from(p).toString());
+      if (got.length > 1) return;
+      expect(d.unparsed()).toEqual(Uint8Array.of(2, 66));
+      d.replaceUnparsed(Uint8Array.of(1, 67));
+    });
+    expect(got).toEqual(["A", "C"]);
+    d.push(Uint8Array.of(3, 68));
+    expect(d.unparsed()).toEqual(Uint8Array.of(3, 68));
+    expect(errorOf(() => d.finish())).toMatchObject({ code: "ERR_TRUNCATED_FRAME" });
+  });
+
   it("the encoder refuses strings that do not fit the prefix", () => {
     const e = errorOf(() => encodeLengthPrefixed(new Uint8Array(256), 1));
     expect(e).toBeInstanceOf(StringTooLongError);

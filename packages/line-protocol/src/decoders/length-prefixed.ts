@@ -121,11 +121,18 @@ export class LengthPrefixedDecoder extends BinaryFrameDecoder {
     if (this.length > this.maxLength) {
       const length = this.length;
       const got = acc.length;
-      this.overflowed(length);
-      this.length = -1;
-      acc.clear();
-      if (this.broken || this.cur !== chunk) return -1;
-      this.skip = length - got; // "discard": the payload bytes not received yet
+      let replaced = false;
+      try {
+        this.overflowed(length); // reports with the prefix and partial payload still held
+      } finally {
+        replaced = this.cur !== chunk; // dropped ("drop"), or replaced from the callback (recvd)
+        if (!replaced) {
+          this.length = -1;
+          acc.clear();
+          if (this.overflow === "discard") this.skip = length - got; // the payload bytes still to come
+        }
+      }
+      if (this.broken || replaced) return -1;
     }
     while (i < end) {
       if (this.skip > 0) {

@@ -58,4 +58,15 @@ describe("NetstringDecoder", () => {
       { numRuns: 300 },
     );
   });
+
+  it("checks length digits already read against a lowered maxLength; a complete length keeps its payload", () => {
+    const d = new NetstringDecoder();
+    d.push(bytesOf("11"));
+    d.maxLength = 10;
+    expect(errorOf(() => d.push(new Uint8Array(0)))).toMatchObject({ reason: "too-long" });
+    const e = new NetstringDecoder();
+    e.push(bytesOf("11:aaa"));
+    e.maxLength = 10;
+    expect(e.push(bytesOf("aaaaaaaa,"))).toEqual([bytesOf("a".repeat(11))]);
+  });
 });
