@@ -1,6 +1,6 @@
 /**
  * Helpers for this package's tests (not exported from the package): chunking, a naive reference
- * line splitter to compare the decoder with.
+ * line splitter to compare the decoder with, connecting a protocol to a `StringTransport`.
  */
 import { Buffer } from "node:buffer";
 import type { Protocol } from "@lr/reactor";
