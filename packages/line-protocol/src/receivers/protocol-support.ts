@@ -1,7 +1,7 @@
 /** Small pieces shared by the protocol classes (internal). */
 import { diagnostics, type ProtocolLike, type Transport } from "@lr/reactor";
-import { toBytes } from "./bytes.js";
-import type { LineOverflow } from "./line-decoder.js";
+import { toBytes } from "../bytes.js";
+import type { LineOverflow } from "../decoders/line-decoder.js";
 
 /** Promises returned by async handlers during one `dataReceived` call, or `null`. */
 export type PendingResults = PromiseLike<unknown>[] | null;
