@@ -138,8 +138,11 @@ export {
   ReconnectingClientFactory,
   TimeoutMixin,
   type TimeoutProtocol,
+  type TimeoutProtocolClass,
+  type WithTimeoutClass,
 } from "./policies/index.js";
 export {
+  type CallFn,
   type DeferLaterOptions,
   deferLater,
   Scheduler,

@@ -50,6 +50,7 @@ export class LrError<C extends string = string> extends Error {
       Object.defineProperty(proto, kBrands, { value: collectBrands(this), enumerable: false });
   }
 
+  /** `instanceof` that also recognizes lr errors made by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== "object" || value === null) return false;
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
