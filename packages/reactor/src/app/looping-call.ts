@@ -1,7 +1,7 @@
 import { InvalidArgumentError, LoopingCallStateError } from "../core/errors.js";
 import { isThenable } from "../core/helpers.js";
 import type { DelayedCall, ReactorCore, ReactorTime, TriggerId } from "../core/interfaces.js";
-import { reactor as defaultReactor } from "../node/reactor.js";
+import { reactor as defaultReactor } from "../node/default-reactor.js";
 
 function asCore(
   clock: ReactorTime,

@@ -407,9 +407,3 @@ export class Reactor
 export function createReactor(options?: ReactorOptions): Reactor {
   return new Reactor(options);
 }
-
-/**
- * A shared default reactor for seed-style code (`import { reactor } from "@lr/reactor"`). Creating it
- * allocates nothing: it owns no handle until it runs. Prefer passing a reactor around in libraries.
- */
-export const reactor: Reactor = new Reactor();
