@@ -6,7 +6,7 @@ import {
   ConnectionLost,
   TransportStateError,
 } from "../core/errors.js";
-import { isThenable } from "../core/helpers.js";
+import { callGuarded, isThenable } from "../core/helpers.js";
 import type { Producer, ProtocolLike, Transport } from "../core/interfaces.js";
 import type { Logger } from "../core/logger.js";
 
@@ -399,17 +399,7 @@ export class SocketTransport implements Transport {
   }
 
   #invoke(callback: string, fn: () => unknown, abortOnFailure = true): void {
-    try {
-      const result = fn();
-      if (result !== undefined && isThenable(result)) {
-        result.then(undefined, (e: unknown) =>
-          abortOnFailure ? this.#fail(callback, e) : this.#log(callback, e),
-        );
-      }
-    } catch (error) {
-      if (abortOnFailure) this.#fail(callback, error);
-      else this.#log(callback, error);
-    }
+    callGuarded(fn, (e) => (abortOnFailure ? this.#fail(callback, e) : this.#log(callback, e)));
   }
 
   #log(callback: string, error: unknown): void {
