@@ -13,14 +13,6 @@ const LIMIT = 12;
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const TEST = /\.test\.[cm]?[jt]s$/;
 
-/**
- * Folders still being split, each with the issue that splits it: they are reported, not failed.
- * Remove an entry once its folder is split (the check then holds it to the limit).
- */
-const PENDING = new Map([
-  ["packages/line-protocol/src", "issue 12 item 4 (decoders/, receivers/, adapters/)"],
-]);
-
 /** @param {string} dir @returns {Generator<{ dir: string, count: number }>} */
 function* folders(dir) {
   const entries = readdirSync(dir, { withFileTypes: true });
@@ -32,7 +24,6 @@ function* folders(dir) {
 }
 
 const problems = [];
-let pendingCount = 0;
 for (const pkg of readdirSync(join(root, "packages"), { withFileTypes: true })) {
   if (!pkg.isDirectory()) continue;
   const src = join(root, "packages", pkg.name, "src");
@@ -46,17 +37,11 @@ for (const pkg of readdirSync(join(root, "packages"), { withFileTypes: true })) 
   for (const { dir, count } of folders(src)) {
     if (count <= LIMIT) continue;
     const rel = relative(root, dir).split("\\").join("/");
-    const pending = PENDING.get(rel);
-    if (pending) {
-      pendingCount++;
-      console.warn(`check-layout: ${rel} holds ${count} source files (pending: ${pending})`);
-    } else problems.push(`${rel} holds ${count} non-test source files (limit ${LIMIT})`);
+    problems.push(`${rel} holds ${count} non-test source files (limit ${LIMIT})`);
   }
 }
 if (problems.length > 0) {
   console.error(`check-layout: split these folders into layers:\n  - ${problems.join("\n  - ")}`);
   process.exit(1);
 }
-console.log(
-  `check-layout: every other folder under packages/*/src holds at most ${LIMIT} source files (${pendingCount} pending)`,
-);
+console.log(`check-layout: every folder under packages/*/src holds at most ${LIMIT} source files`);
