@@ -18,10 +18,12 @@ import type {
   ReactorResource,
   ReactorState,
   ReactorTCP,
+  ReactorThreads,
   ReactorTime,
   ReactorUNIX,
   SystemEventPhase,
   SystemEventTrigger,
+  ThreadJob,
   Transport,
   TriggerId,
 } from "../core/interfaces.js";
@@ -70,7 +72,7 @@ function checkPort(port: number, min: 0 | 1): void {
 export abstract class ReactorBase<
   P extends BasePort = BasePort,
   C extends BaseConnector = BaseConnector,
-> implements ReactorCore, ReactorTime, ReactorTCP, ReactorUNIX
+> implements ReactorCore, ReactorTime, ReactorTCP, ReactorUNIX, ReactorThreads
 {
   /** Where caught errors are reported. */
   readonly logger: Logger;
@@ -112,6 +114,8 @@ export abstract class ReactorBase<
   ): DelayedCall;
   /** The back end's pending delayed calls (listed by `getResources`). */
   abstract getDelayedCalls(): DelayedCall[];
+  /** Runs a thread job (queued until the reactor runs). */
+  abstract runInThread<T = unknown>(job: ThreadJob): Promise<T>;
   /** `run()` was called: the reactor is `starting`. */
   protected willRun(): void {}
   /** The reactor is running, ports and deferred connectors started: start what the back end queued. */
@@ -282,6 +286,17 @@ export abstract class ReactorBase<
       if (connector.state === "connecting") connector.stopConnecting();
     }
     await this.portsReleased(ports);
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  /** Runs `module`'s export `exportName` with `args` in a worker thread (see `runInThread`). */
+  deferToThread<T = unknown>(
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): Promise<T> {
+    return this.runInThread<T>({ module, exportName, args });
   }
 
   // ---------------------------------------------------------------- TCP / UNIX

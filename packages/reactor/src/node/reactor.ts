@@ -332,14 +332,6 @@ export class Reactor
 
   // ---------------------------------------------------------------- threads
 
-  deferToThread<T = unknown>(
-    module: string | URL,
-    exportName: string,
-    ...args: unknown[]
-  ): Promise<T> {
-    return this.runInThread<T>({ module, exportName, args });
-  }
-
   runInThread<T = unknown>(job: ThreadJob): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queued: QueuedJob = { job, resolve: resolve as (v: unknown) => void, reject };

@@ -349,16 +349,10 @@ export class MemoryReactor
 
   // ---------------------------------------------------------------- threads
 
-  /** Records a thread job (see {@link MemoryReactor.threadJobs}); the Promise settles as the test decides. */
-  deferToThread<T = unknown>(
-    module: string | URL,
-    exportName: string,
-    ...args: unknown[]
-  ): Promise<T> {
-    return this.runInThread<T>({ module, exportName, args });
-  }
-
-  /** Records a thread job; honours `signal` (rejects with `JobCancelledError` when it fires). */
+  /**
+   * Records a thread job (see {@link MemoryReactor.threadJobs}; `deferToThread` comes here too); the
+   * Promise settles as the test decides. Honours `signal` (rejects with `JobCancelledError` when it fires).
+   */
   runInThread<T = unknown>(job: ThreadJob): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const record = new MemoryThreadJob(job, this.clock, (ok, value) => {
