@@ -110,7 +110,7 @@ export class StringTooLongError extends LrError<"ERR_STRING_TOO_LONG"> {
  * if (e instanceof TruncatedFrameError) console.log(`${e.length} bytes of an unfinished frame`);
  * ```
  */
-export class TruncatedFrameError extends LrError {
+export class TruncatedFrameError extends LrError<"ERR_TRUNCATED_FRAME"> {
   /** Bytes of the unfinished frame that were held. */
   readonly length: number;
   constructor(length: number) {
@@ -130,7 +130,7 @@ export class TruncatedFrameError extends LrError {
  * class Silent extends LineReceiver { override lineReceived(_line: string) {} } // no error
  * ```
  */
-export class NotImplementedError extends LrError {
+export class NotImplementedError extends LrError<"ERR_NOT_IMPLEMENTED"> {
   /** The method that was not overridden, e.g. `"lineReceived"`. */
   readonly method: string;
   constructor(method: string) {

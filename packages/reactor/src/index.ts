@@ -103,6 +103,7 @@ export {
   SystemExit,
   type TCPAddress,
   type ThreadJobMessage,
+  TransportStateError,
   TriggerNotFoundError,
   tcpAddress,
   type UNIXAddress,

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { tcpAddress } from "./address.js";
-import { formatters } from "./diagnostics-debug.js";
+import { formatters } from "./diagnostics.js";
 
 const run = promisify(execFile);
 const tsx = fileURLToPath(new URL("../../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
