@@ -29,7 +29,7 @@ export interface MemoryConnectorOwner extends ConnectorOwner {
 }
 
 /**
- * The fake {@link Connector} a memory reactor returns from `connectTCP`/`connectUNIX`: the shared
+ * The fake `Connector` a memory reactor returns from `connectTCP`/`connectUNIX`: the shared
  * connector of `@lr/reactor` (`startedConnecting`, `clientConnectionFailed`/`clientConnectionLost`,
  * reconnecting with `connect()` from those callbacks, the factory's guarded `doStart`/`doStop`, the
  * connect timeout in the reactor's time) plus test controls. On a `MemoryNetwork` the attempt
