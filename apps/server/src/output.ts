@@ -3,7 +3,13 @@
  * buffer and written with a single `write` per {@link ServerOutput.flush}: the protocol flushes once
  * per socket read, so a read carrying a thousand lines costs one write, not a thousand, and the
  * order of events is the order they happened in.
+ *
+ * Text mode never lets a peer drive the terminal or forge output lines: line data goes through
+ * `escapeText` (controls, ESC, C1, DEL, CR/LF inside a line and invalid UTF-8 become visible
+ * escapes such as `\x1b`, `\n`, `\xff`). `--json` is byte-for-byte what it always was: the line
+ * decoded as UTF-8, then JSON-escaped.
  */
+import { escapeString, escapeText, formatHostPort } from "@lr/cli-kit";
 
 /** Totals reported by the final summary. */
 export interface ServerTotals {
@@ -22,14 +28,16 @@ export interface ServerOutput {
   listening(host: string, port: number): void;
   /** Connection `id` from `peer` (`ip:port`) was accepted. */
   connection(id: number, peer: string): void;
-  /** Connection `id` delivered a complete line. */
-  line(id: number, data: string): void;
+  /** Connection `id` delivered a complete line (bytes as received, or text). */
+  line(id: number, data: Uint8Array | string): void;
   /** Connection `id` closed; `reason` is one line, `code` the error's stable code. */
   lost(id: number, reason: string, code: string): void;
   /** The server stopped: the last event. */
   stopped(totals: ServerTotals): void;
   /** Writes everything buffered so far with one call to the sink. */
   flush(): void;
+  /** Bytes (UTF-16 units) buffered and not flushed yet. */
+  readonly buffered: number;
 }
 
 /** Options of {@link createServerOutput}. */
@@ -45,6 +53,10 @@ export interface ServerOutputOptions {
 class BufferedOutput {
   protected buffer = "";
   constructor(private readonly sink: Sink) {}
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
 
   flush(): void {
     if (this.buffer === "") return;
@@ -70,12 +82,15 @@ class TextOutput extends BufferedOutput implements ServerOutput {
     if (!this.quiet) this.buffer += "server received a connection!\n";
   }
 
-  line(_id: number, data: string): void {
-    if (!this.quiet) this.buffer += `in lineReceived\ndata => ${data}\n`;
+  line(_id: number, data: Uint8Array | string): void {
+    if (!this.quiet) {
+      const safe = typeof data === "string" ? escapeString(data) : escapeText(data);
+      this.buffer += `in lineReceived\ndata => ${safe}\n`;
+    }
   }
 
   lost(_id: number, reason: string): void {
-    if (!this.quiet) this.buffer += `Connection lost\n${reason}\n`;
+    if (!this.quiet) this.buffer += `Connection lost\n${escapeString(reason)}\n`;
   }
 
   stopped(totals: ServerTotals): void {
@@ -106,9 +121,10 @@ class JsonOutput extends BufferedOutput implements ServerOutput {
     }
   }
 
-  line(id: number, data: string): void {
+  line(id: number, data: Uint8Array | string): void {
     if (!this.quiet) {
-      this.buffer += `{"event":"line","id":${id},"data":${JSON.stringify(data)}${this.tail}`;
+      const text = typeof data === "string" ? data : decodeUtf8(data);
+      this.buffer += `{"event":"line","id":${id},"data":${JSON.stringify(text)}${this.tail}`;
     }
   }
 
@@ -123,9 +139,13 @@ class JsonOutput extends BufferedOutput implements ServerOutput {
   }
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+export { formatHostPort };
+
+/** UTF-8 text of `bytes` (invalid sequences become U+FFFD), as the line receivers decode it. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  ).toString("utf8");
 }
 
 /**

@@ -2,11 +2,18 @@
  * The server's logic without sockets: the protocol on a StringTransport, and runServer on memory
  * reactors in virtual time (stop requests, cannot-listen, totals).
  */
-import { ClientFactory, ConnectionDone, ConnectionLost, Protocol, tcpAddress } from "@lr/reactor";
-import { MemoryNetwork, StringTransport } from "@lr/testing";
+import {
+  ClientFactory,
+  ConnectionDone,
+  ConnectionLost,
+  Protocol,
+  type ServiceLike,
+  tcpAddress,
+} from "@lr/reactor";
+import { Clock, MemoryNetwork, StringTransport } from "@lr/testing";
 import { describe, expect, it } from "vitest";
 import type { ServerOptions } from "./cli.js";
-import { LineServerFactory } from "./line-server.js";
+import { LineServerFactory, type LineServerOptions } from "./line-server.js";
 import { createServerOutput } from "./output.js";
 import { runServer, type ServerHost } from "./server.js";
 
@@ -18,7 +25,16 @@ const OPTIONS: ServerOptions = {
   quiet: false,
   workers: 1,
   greet: undefined,
+  delimiter: "crlf",
+  idleTimeout: 0,
+  lineTimeout: 0,
+  maxConnections: 10000,
+  maxConnectionsPerPeer: 0,
+  shutdownTimeout: 10,
 };
+
+/** The stop signal of these tests: emitted on `process` by the test, never sent for real. */
+const SIGNAL = "SIGUSR2";
 
 function connect(factory: LineServerFactory) {
   const protocol = factory.buildProtocol(tcpAddress("10.0.0.1", 4242));
@@ -108,36 +124,22 @@ describe("LineServer", () => {
   });
 });
 
-/** runServer on a memory network, with stop requests under the test's control. */
-function serve(network: MemoryNetwork, options: Partial<ServerOptions> = {}) {
+/** runServer on a memory network; stop requests are `process.emit(SIGNAL)`. */
+function serve(
+  network: MemoryNetwork,
+  options: Partial<ServerOptions> = {},
+  host: Partial<ServerHost> = {},
+) {
   const reactor = network.createReactor();
   const stdout: string[] = [];
   const stderr: string[] = [];
-  let request: (count: number) => void = () => {};
-  let unsubscribed = false;
-  const host: ServerHost = {
-    error: (line) => stderr.push(line),
-    onStopRequest(handler) {
-      request = handler;
-      return () => {
-        unsubscribed = true;
-      };
-    },
-  };
   const done = runServer(
     reactor,
     { ...OPTIONS, ...options },
     createServerOutput({ json: false, quiet: false, ...options }, (s) => stdout.push(s)),
-    host,
+    { error: (line) => stderr.push(line), signals: [SIGNAL], ...host },
   );
-  return {
-    reactor,
-    stdout,
-    stderr,
-    done,
-    request: (n: number) => request(n),
-    unsubscribed: () => unsubscribed,
-  };
+  return { reactor, stdout, stderr, done, request: () => process.emit(SIGNAL, SIGNAL) };
 }
 
 /** A client that sends some lines and keeps the connection open. */
@@ -157,11 +159,15 @@ describe("runServer", () => {
     const factory = ClientFactory.forProtocol(Sender);
     network.clock.callLater(10, () => client.connectTCP("localhost", 40000, factory));
     void client.run();
-    network.clock.callLater(1000, () => s.request(1));
+    network.clock.callLater(1000, () => s.request());
     const result = await network.runUntil(s.done);
     void client.stop();
     await network.runUntil(Promise.resolve());
-    expect(result).toEqual({ exitCode: 0, totals: { connections: 1, lines: 2 } });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      forced: false,
+      totals: { connections: 1, lines: 2 },
+    });
     expect(s.stdout.join("")).toBe(
       [
         "listening on 127.0.0.1:40000",
@@ -177,7 +183,7 @@ describe("runServer", () => {
       ].join("\n"),
     );
     expect(s.stderr).toEqual([]);
-    expect(s.unsubscribed()).toBe(true);
+    expect(process.listenerCount(SIGNAL)).toBe(0);
     expect(s.reactor.getResources()).toEqual([]);
   });
 
@@ -191,20 +197,150 @@ describe("runServer", () => {
       "cannot listen on 127.0.0.1:9000: address already in use (EADDRINUSE)",
     ]);
     expect(second.stdout).toEqual([]);
-    first.request(1);
+    first.request();
     expect((await network.runUntil(first.done)).exitCode).toBe(0);
   });
 
   it("a second stop request does not wait for the graceful stop (exit code 1)", async () => {
     const network = new MemoryNetwork();
-    const s = serve(network);
-    // A "before shutdown" trigger that never settles keeps the graceful stop waiting.
-    s.reactor.addSystemEventTrigger("before", "shutdown", () => new Promise(() => {}));
-    network.clock.callLater(10, () => s.request(1));
-    network.clock.callLater(20, () => s.request(2));
+    // A service whose stop never settles keeps the graceful stop waiting.
+    const stuck: ServiceLike & { running: boolean } = {
+      name: "stuck",
+      running: false,
+      startService() {
+        this.running = true;
+      },
+      stopService: () => new Promise<void>(() => {}),
+    };
+    const stopping: string[] = [];
+    const s = serve(network, {}, { services: [stuck], onStopping: () => stopping.push("stop") });
+    network.clock.callLater(10, () => s.request());
+    network.clock.callLater(20, () => s.request());
     const result = await network.runUntil(s.done);
-    expect(result.exitCode).toBe(1);
+    expect(result).toMatchObject({ exitCode: 1, forced: true });
+    expect(stopping).toEqual(["stop"]);
     expect(s.stdout.join("")).toBe("listening on 127.0.0.1:9000\n");
+  });
+
+  it("holds every printing connection while the output is congested, and releases them", async () => {
+    const network = new MemoryNetwork();
+    let congestion: (c: boolean) => void = () => {};
+    let factory: LineServerFactory | null = null;
+    const s = serve(
+      network,
+      { port: 0 },
+      {
+        onStarted: (f) => {
+          factory = f;
+        },
+        onCongestion(listener) {
+          congestion = listener;
+          return () => {};
+        },
+      },
+    );
+    const client = network.createReactor();
+    Sender.lines = ["a"];
+    network.clock.callLater(10, () =>
+      client.connectTCP("localhost", 40000, ClientFactory.forProtocol(Sender)),
+    );
+    void client.run();
+    const paused: boolean[] = [];
+    const sample = () => {
+      for (const p of (factory as LineServerFactory | null)?.live ?? []) paused.push(p.paused);
+    };
+    network.clock.callLater(100, () => congestion(true));
+    network.clock.callLater(150, sample);
+    network.clock.callLater(200, () => congestion(false));
+    network.clock.callLater(250, sample);
+    network.clock.callLater(300, () => s.request());
+    const result = await network.runUntil(s.done);
+    void client.stop();
+    await network.runUntil(Promise.resolve());
+    expect(paused).toEqual([true, false]);
+    expect(result.totals.lines).toBe(1);
+  });
+});
+
+describe("LineServer limits", () => {
+  function timed(options: Partial<LineServerOptions>) {
+    const clock = new Clock();
+    const writes: string[] = [];
+    const factory = new LineServerFactory(
+      { maxLineLength: 100, clock, ...options },
+      createServerOutput({ json: true, quiet: false }, (s) => writes.push(s)),
+    );
+    const c = connect(factory);
+    return { clock, factory, writes, ...c };
+  }
+
+  it("--idle-timeout closes a silent connection, activity restarts the countdown", () => {
+    const t = timed({ idleTimeoutMs: 1000 });
+    t.clock.advance(900);
+    t.protocol.dataReceived(Buffer.from("x\r\n"));
+    t.clock.advance(900);
+    expect(t.transport.disconnecting).toBe(false);
+    t.clock.advance(100);
+    expect(t.transport.disconnecting).toBe(true);
+    t.protocol.connectionLost(new ConnectionDone());
+    expect(t.writes.at(-1)).toContain('"code":"ERR_IDLE_TIMEOUT"');
+    expect(t.factory.closed["idle-timeout"]).toBe(1);
+  });
+
+  it("--line-timeout closes a connection whose line trickles in, even while bytes keep coming", () => {
+    const t = timed({ idleTimeoutMs: 1000, lineTimeoutMs: 3000 });
+    for (let i = 0; i < 2; i++) {
+      t.protocol.dataReceived(Buffer.from("a"));
+      t.clock.advance(900);
+    }
+    t.protocol.dataReceived(Buffer.from("\r\nb")); // the first line completes: a new one starts
+    for (let i = 0; i < 3; i++) {
+      expect(t.transport.disconnecting).toBe(false);
+      t.clock.advance(900);
+      t.protocol.dataReceived(Buffer.from("b"));
+    }
+    t.clock.advance(300);
+    expect(t.transport.disconnecting).toBe(true);
+    t.protocol.connectionLost(new ConnectionDone());
+    expect(t.writes.at(-1)).toContain('"code":"ERR_LINE_TIMEOUT"');
+    expect(t.factory.closed["line-timeout"]).toBe(1);
+  });
+
+  it("no timeout runs while the connection is held for back-pressure", () => {
+    const t = timed({ idleTimeoutMs: 1000, lineTimeoutMs: 1000 });
+    t.protocol.dataReceived(Buffer.from("part"));
+    t.factory.setHeld(true);
+    t.clock.advance(5000);
+    expect(t.transport.disconnecting).toBe(false);
+    t.factory.setHeld(false);
+    t.clock.advance(1000);
+    expect(t.transport.disconnecting).toBe(true);
+  });
+
+  it("--delimiter lf takes LF lines and drops a CR before the LF", () => {
+    const t = timed({ delimiter: "lf" });
+    t.protocol.dataReceived(Buffer.from("one\ntwo\r\n"));
+    const lines = t.writes
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { data?: string })
+      .filter((e) => e.data !== undefined)
+      .map((e) => e.data);
+    expect(lines).toEqual(["one", "two"]);
+  });
+
+  it("text mode escapes control bytes, CR/LF inside a line and invalid UTF-8", () => {
+    const writes: string[] = [];
+    const factory = new LineServerFactory(
+      { maxLineLength: 100 },
+      createServerOutput({ json: false, quiet: false }, (s) => writes.push(s)),
+    );
+    const { protocol } = connect(factory);
+    protocol.dataReceived(Buffer.from("\x1b]0;x\x07a\nserver stopped: 9 lines\xff\r\n", "latin1"));
+    expect(writes.at(-1)).toBe(
+      "in lineReceived\ndata => \\x1b]0;x\\x07a\\nserver stopped: 9 lines\\xff\n",
+    );
   });
 });
 
