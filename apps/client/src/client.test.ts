@@ -28,7 +28,8 @@ const SEED: ClientOptions = {
 /** A trace of what both programs print, each line stamped with the virtual time. */
 function tracer(network: MemoryNetwork) {
   const trace: string[] = [];
-  const sink = (who: string) => (chunk: string) => {
+  const sink = (who: string) => (raw: string | Uint8Array) => {
+    const chunk = typeof raw === "string" ? raw : Buffer.from(raw).toString();
     for (const line of chunk.split("\n").slice(0, -1)) {
       trace.push(`${(network.clock.now() / 1000).toFixed(1)}s ${who}: ${line}`);
     }
@@ -41,7 +42,7 @@ interface Scenario {
   readonly client: MemoryReactorClock;
   readonly server: MemoryReactorClock;
   readonly trace: string[];
-  readonly sink: (who: string) => (chunk: string) => void;
+  readonly sink: (who: string) => (chunk: string | Uint8Array) => void;
   readonly stopServer: () => void;
   readonly serverDone: ReturnType<typeof runServer>;
 }

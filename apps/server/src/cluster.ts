@@ -45,6 +45,8 @@ export type WorkerMessage =
       readonly text: string;
       readonly lines: number;
       readonly connections: number;
+      /** The text ends inside a record: the primary prints only this worker's output until its end. */
+      readonly more: boolean;
     };
 
 /** Primary → worker. */
@@ -214,11 +216,30 @@ class WorkerPool implements ServiceLike {
       case "lr:out": {
         this.lines += message.lines;
         this.connections += message.connections;
-        if (message.text.length > 0) this.stdout.write(message.text);
-        slot.owed += message.text.length;
-        if (!this.stdout.congested) this.#payDebt(slot);
+        if (this.#writer !== null && this.#writer !== slot) {
+          // Another worker is in the middle of a record: this waits (bounded by the credit).
+          this.#waiting.push([slot, message]);
+          break;
+        }
+        this.#print(slot, message);
         break;
       }
+    }
+  }
+
+  /** The worker whose record is being printed piece by piece, if any. */
+  #writer: Slot | null = null;
+  readonly #waiting: [Slot, Extract<WorkerMessage, { type: "lr:out" }>][] = [];
+
+  #print(slot: Slot, message: Extract<WorkerMessage, { type: "lr:out" }>): void {
+    if (message.text.length > 0) this.stdout.write(message.text);
+    slot.owed += message.text.length;
+    if (!this.stdout.congested) this.#payDebt(slot);
+    this.#writer = message.more ? slot : null;
+    while (this.#writer === null && this.#waiting.length > 0) {
+      const [s, m] = this.#waiting.shift() as [Slot, Extract<WorkerMessage, { type: "lr:out" }>];
+      if (s.exited && s.disconnected) continue;
+      this.#print(s, m);
     }
   }
 
@@ -262,6 +283,13 @@ class WorkerPool implements ServiceLike {
 
   #maybeGone(slot: Slot): void {
     if (!slot.exited || !slot.disconnected) return;
+    if (this.#writer === slot) {
+      // Died in the middle of a record: end its line so that the next output starts on its own.
+      this.stdout.write("\n");
+      this.#writer = null;
+      const waiting = this.#waiting.splice(0);
+      for (const [s, m] of waiting) this.#print(s, m);
+    }
     this.#slots.delete(slot.worker.id);
     this.#checkStopped();
   }
@@ -349,10 +377,17 @@ export class WorkerChannel {
     this.#counts = counts;
   }
 
-  /** The output sink: text goes to the primary at the end of this event-loop turn. */
-  readonly sink = (chunk: string): void => {
-    this.#text += chunk;
-    this.schedule();
+  /**
+   * The output sink: text goes to the primary at the end of this event-loop turn; a piece of a
+   * record still being written (`partial`) goes at once, marked so that the primary lets no other
+   * worker's output in before the rest of it.
+   */
+  readonly sink = (chunk: string | Uint8Array, partial?: boolean): void => {
+    // Byte pieces are plain ASCII (see LineRecord.piece): Latin-1 reads them as they are.
+    this.#text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1");
+    if (partial) this.flush(undefined, true);
+    else if (this.#text.length > this.credit / 4) this.flush();
+    else this.schedule();
   };
 
   /** Sends what is pending (text and count changes) at the end of this turn. */
@@ -366,7 +401,7 @@ export class WorkerChannel {
   }
 
   /** Sends pending text and counts now; `done` runs once the message is handed to the OS. */
-  flush(done?: () => void): void {
+  flush(done?: () => void, more = false): void {
     const { lines, connections } = this.#counts();
     const text = this.#text;
     const dl = lines - this.#reportedLines;
@@ -380,7 +415,7 @@ export class WorkerChannel {
     this.#reportedConnections = connections;
     this.#unacked += text.length;
     if (!this.#congested && this.#unacked > this.credit) this.#setCongested(true);
-    this.send({ type: "lr:out", text, lines: dl, connections: dc }, done);
+    this.send({ type: "lr:out", text, lines: dl, connections: dc, more }, done);
   }
 
   send(message: WorkerMessage, done?: () => void): void {

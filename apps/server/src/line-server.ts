@@ -6,7 +6,7 @@ import { BytesLineReceiver } from "@lr/line-protocol";
 import type { Address, ProtocolLike, ReactorTime } from "@lr/reactor";
 import { formatAddress, IdleTimeout, LrError, ServerFactory } from "@lr/reactor";
 import type { Delimiter } from "./cli.js";
-import type { ServerOutput, ServerTotals } from "./output.js";
+import type { LineRecord, ServerOutput, ServerTotals } from "./output.js";
 
 /** Options of a {@link LineServerFactory}. */
 export interface LineServerOptions {
@@ -26,6 +26,14 @@ export interface LineServerOptions {
   readonly clock?: ReactorTime | undefined;
 }
 
+/** A long line waiting to be printed. */
+interface PrintJob {
+  readonly id: number;
+  readonly chunks: Uint8Array[];
+  next: number;
+  readonly done: () => void;
+}
+
 /** Why the server itself closed a connection. */
 export type CloseCause = "line-too-long" | "idle-timeout" | "line-timeout";
 
@@ -34,6 +42,7 @@ export type ClosedCounts = Record<CloseCause, number>;
 
 const CRLF = Uint8Array.of(13, 10);
 const LF = Uint8Array.of(10);
+const EMPTY = new Uint8Array(0);
 
 /**
  * The idle and line timeouts of one connection, on the library's {@link IdleTimeout}. The line
@@ -118,106 +127,106 @@ function withoutCR(line: Uint8Array, lf: boolean): Uint8Array {
 }
 
 /**
- * The seed's `LineServer`: reports every connection, line and disconnection to the factory's
- * output. The output is flushed at the end of each callback, i.e. once per socket read. Lines are
- * kept as bytes: text output escapes them byte by byte, JSON output decodes them as UTF-8.
+ * Lines longer than this are not held by the line receiver (whose buffers grow by doubling and copy
+ * the line once more when it completes): the protocol switches to raw mode and keeps the socket's
+ * own chunks, so a huge line costs its size once.
  */
-export class LineServer extends BytesLineReceiver {
-  /** Connection number, from 1, in accept order. */
-  id = 0;
-  #cause: CloseCause | null = null;
-  readonly #timers: ConnectionTimers;
-  readonly #lf: boolean;
+export const LONG_LINE = 64 * 1024;
 
-  constructor(private readonly server: LineServerFactory) {
-    super();
-    this.MAX_LENGTH = server.options.maxLineLength;
-    this.#lf = server.options.delimiter === "lf";
-    this.delimiter = this.#lf ? LF : CRLF;
-    this.#timers = new ConnectionTimers(server.options, (cause) => this.closeFor(cause));
+/** What a long line scan found in a chunk. */
+type LongScan =
+  | { readonly done: false; readonly tooLong: boolean }
+  | { readonly done: true; readonly tooLong: boolean; readonly rest: Uint8Array };
+
+/**
+ * A line past {@link LONG_LINE} bytes, fed chunk by chunk in raw mode until its delimiter: keeps the
+ * chunks (or only counts them) and checks the real `--max-line-length`.
+ */
+class LongLine {
+  readonly chunks: Uint8Array[] = [];
+  length = 0;
+
+  constructor(
+    private readonly crlf: boolean,
+    private readonly maxLength: number,
+    private readonly keep: boolean,
+  ) {}
+
+  #push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.length += bytes.length;
+    if (this.keep) this.chunks.push(bytes);
+    else this.chunks[0] = bytes.subarray(bytes.length - 1); // the last byte, for a split CRLF
   }
 
-  override connectionMade(): void {
-    const server = this.server;
-    server.live.add(this);
-    const peer = this.transport ? formatAddress(this.transport.getPeer()) : "unknown";
-    server.output.connection(this.id, peer);
-    server.output.flush();
-    if (server.options.greet !== undefined) this.sendLine(server.options.greet);
-    this.#timers.start();
-    if (server.held) this.hold();
+  #lastByte(): number {
+    const last = this.chunks[this.chunks.length - 1];
+    return last === undefined || last.length === 0 ? -1 : (last[last.length - 1] as number);
   }
 
-  override dataReceived(data: Uint8Array): unknown {
-    this.#timers.onData(data);
-    try {
-      return super.dataReceived(data);
-    } finally {
-      this.server.output.flush();
+  #dropLastByte(): void {
+    const i = this.chunks.length - 1;
+    const last = this.chunks[i] as Uint8Array;
+    this.chunks[i] = last.subarray(0, last.length - 1);
+    this.length--;
+  }
+
+  scan(data: Uint8Array): LongScan {
+    if (this.crlf && data.length > 0 && data[0] === 10 && this.#lastByte() === 13) {
+      this.#dropLastByte();
+      return { done: true, tooLong: this.length > this.maxLength, rest: data.subarray(1) };
     }
-  }
-
-  override lineReceived(line: Uint8Array): void {
-    this.server.lines++;
-    this.server.output.line(this.id, withoutCR(line, this.#lf));
-  }
-
-  override lineLengthExceeded(data: Uint8Array): unknown {
-    // Twisted's answer, kept: drop the connection. Remember why, for the "lost" report.
-    this.#cause ??= "line-too-long";
-    return super.lineLengthExceeded(data);
-  }
-
-  /** Closes the connection for one of the server's own reasons (reported when it is lost). */
-  closeFor(cause: CloseCause): void {
-    this.#cause ??= cause;
-    this.transport?.loseConnection();
-  }
-
-  /** Back-pressure: stop reading (stdout is behind); timeouts wait too. */
-  hold(): void {
-    this.#timers.suspend();
-    this.pauseProducing();
-  }
-
-  /** Back-pressure over: read again. */
-  release(): void {
-    this.resumeProducing();
-    this.#timers.resume();
-  }
-
-  override connectionLost(reason: Error): void {
-    this.server.live.delete(this);
-    this.#timers.stop();
-    super.connectionLost(reason);
-    const cause = this.#cause;
-    if (cause !== null) this.server.closed[cause]++;
-    const [text, code] =
-      cause === null ? describeReason(reason) : describeCause(cause, this.server.options);
-    this.server.output.lost(this.id, text, code);
-    this.server.output.flush();
+    const at = Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(
+      this.crlf ? CRLF : LF,
+    );
+    if (at === -1) {
+      this.#push(data);
+      const pending = this.crlf && this.#lastByte() === 13 ? 1 : 0;
+      return { done: false, tooLong: this.length - pending > this.maxLength };
+    }
+    this.#push(data.subarray(0, at));
+    const rest = data.subarray(at + (this.crlf ? 2 : 1));
+    return { done: true, tooLong: this.length > this.maxLength, rest };
   }
 }
 
 /**
- * The `--quiet` variant: counts lines without decoding them and prints nothing per connection.
- * Same framing, limits, timeouts and greeting as {@link LineServer}.
+ * What both server protocols share: framing (CRLF or LF), the idle and line timeouts, and lines
+ * longer than {@link LONG_LINE} taken in raw mode from the socket's own chunks (checked against
+ * the real `--max-line-length`). Subclasses say what a line is worth.
  */
-export class QuietLineServer extends BytesLineReceiver {
-  // The factory is the link to the server (thousands of these stay open: few fields).
+abstract class ServerReceiver extends BytesLineReceiver {
   declare factory: LineServerFactory;
   readonly #timers: ConnectionTimers;
+  readonly #lf: boolean;
+  #long: LongLine | null = null;
+  /** Bytes after a long line's delimiter, decoded as lines once the raw call has returned. */
+  #rest: Uint8Array | null = null;
+  #resume = false;
+  #depth = 0;
+  /** Why the server closed the connection itself, if it did. */
+  protected cause: CloseCause | null = null;
 
   constructor(server: LineServerFactory) {
     super();
     this.factory = server;
-    this.MAX_LENGTH = server.options.maxLineLength;
-    if (server.options.delimiter === "lf") this.delimiter = LF;
-    this.#timers = new ConnectionTimers(server.options, (cause) => {
-      server.closed[cause]++;
-      this.transport?.loseConnection();
-    });
+    this.MAX_LENGTH = Math.min(server.options.maxLineLength, LONG_LINE);
+    this.#lf = server.options.delimiter === "lf";
+    if (this.#lf) this.delimiter = LF;
+    this.#timers = new ConnectionTimers(server.options, (cause) => this.closeFor(cause));
   }
+
+  /** `true` with `--delimiter lf`. */
+  protected get lf(): boolean {
+    return this.#lf;
+  }
+
+  /** A line shorter than LONG_LINE (delimiter removed, and with `lf` a CR before it). */
+  protected abstract line(line: Uint8Array): void;
+  /** A long line is complete (`chunks`: its bytes, when they are kept). */
+  protected abstract longLine(chunks: Uint8Array[]): void;
+  /** Whether a long line's chunks are kept (to print them) or only counted. */
+  protected abstract get keepsLongLines(): boolean;
 
   override connectionMade(): void {
     const greet = this.factory.options.greet;
@@ -227,21 +236,196 @@ export class QuietLineServer extends BytesLineReceiver {
 
   override dataReceived(data: Uint8Array): unknown {
     this.#timers.onData(data);
-    return super.dataReceived(data);
+    this.#depth++;
+    try {
+      let result = super.dataReceived(data);
+      // What a raw call left for line mode, and a resume asked for meanwhile, are handled here,
+      // once the receiver is no longer inside its own delivery loop.
+      for (;;) {
+        const rest = this.#rest;
+        if (rest !== null) {
+          this.#rest = null;
+          result = super.dataReceived(rest);
+        } else if (this.#resume) {
+          this.#resume = false;
+          this.resumeProducing();
+        } else break;
+      }
+      return result;
+    } finally {
+      this.#depth--;
+      this.afterRead();
+    }
   }
 
-  override lineReceived(_line: Uint8Array): void {
-    this.factory.lines++;
+  /** Called at the end of every read (the printing server flushes its output). */
+  protected afterRead(): void {}
+
+  /** Resumes reading now, or once the current read is handled. */
+  protected resumeSoon(): void {
+    if (this.#depth > 0) this.#resume = true;
+    else this.resumeProducing();
+  }
+
+  override lineReceived(line: Uint8Array): void {
+    this.line(withoutCR(line, this.#lf));
   }
 
   override lineLengthExceeded(data: Uint8Array): unknown {
-    this.factory.closed["line-too-long"]++;
+    const options = this.factory.options;
+    if (options.maxLineLength > LONG_LINE && this.#long === null && this.cause === null) {
+      // Not too long yet, only long: go on in raw mode with the socket's chunks.
+      this.#long = new LongLine(!this.#lf, options.maxLineLength, this.keepsLongLines);
+      this.setRawMode();
+      return this.rawDataReceived(data);
+    }
+    // Twisted's answer, kept: drop the connection. Remember why, for the "lost" report.
+    this.#tooLong();
     return super.lineLengthExceeded(data);
+  }
+
+  override rawDataReceived(data: Uint8Array): unknown {
+    const long = this.#long;
+    if (long === null) return undefined;
+    const found = long.scan(data);
+    if (found.tooLong) {
+      this.#long = null;
+      this.#tooLong();
+      this.transport?.loseConnection();
+      return undefined;
+    }
+    if (!found.done) return undefined;
+    this.#long = null;
+    const chunks = long.chunks;
+    if (this.#lf) {
+      const last = chunks[chunks.length - 1];
+      if (last !== undefined) chunks[chunks.length - 1] = withoutCR(last, true);
+    }
+    this.setLineMode();
+    this.#rest = found.rest;
+    this.longLine(chunks);
+    return undefined;
+  }
+
+  #tooLong(): void {
+    if (this.cause !== null) return;
+    this.cause = "line-too-long";
+    this.factory.closed["line-too-long"]++;
+  }
+
+  /** Closes the connection for one of the server's own reasons (reported when it is lost). */
+  closeFor(cause: CloseCause): void {
+    if (this.cause === null) {
+      this.cause = cause;
+      this.factory.closed[cause]++;
+    }
+    this.transport?.loseConnection();
+  }
+
+  /** Back-pressure: stop reading; the timeouts wait too (a peer we do not read cannot be blamed). */
+  protected suspendTimers(): void {
+    this.#timers.suspend();
+  }
+
+  protected resumeTimers(): void {
+    this.#timers.resume();
   }
 
   override connectionLost(reason: Error): void {
     this.#timers.stop();
+    this.#long = null;
     super.connectionLost(reason);
+  }
+}
+
+/**
+ * The seed's `LineServer`: reports every connection, line and disconnection to the factory's
+ * output. The output is flushed at the end of each callback, i.e. once per socket read. Lines are
+ * kept as bytes: text output escapes them byte by byte, JSON output decodes them as UTF-8.
+ */
+export class LineServer extends ServerReceiver {
+  /** Connection number, from 1, in accept order. */
+  id = 0;
+  /** A long line's record is being printed: stay paused until it is out. */
+  #printing = false;
+
+  protected get keepsLongLines(): boolean {
+    return true;
+  }
+
+  override connectionMade(): void {
+    const server = this.factory;
+    server.live.add(this);
+    const peer = this.transport ? formatAddress(this.transport.getPeer()) : "unknown";
+    server.output.connection(this.id, peer);
+    server.output.flush();
+    super.connectionMade();
+    if (server.held) this.hold();
+  }
+
+  protected override afterRead(): void {
+    this.factory.output.flush();
+  }
+
+  protected line(line: Uint8Array): void {
+    this.factory.lines++;
+    this.factory.output.line(this.id, line);
+  }
+
+  protected longLine(chunks: Uint8Array[]): void {
+    this.factory.lines++;
+    // Nothing more from this connection until its line is printed; the rest waits in the decoder.
+    this.#printing = true;
+    this.pauseProducing();
+    this.factory.printLong(this.id, chunks, () => {
+      this.#printing = false;
+      if (!this.factory.held) {
+        this.resumeSoon();
+        this.resumeTimers();
+      }
+    });
+  }
+
+  /** Back-pressure: stop reading (stdout is behind); timeouts wait too. */
+  hold(): void {
+    this.suspendTimers();
+    this.pauseProducing();
+  }
+
+  /** Back-pressure over: read again. */
+  release(): void {
+    if (this.#printing) return;
+    this.resumeSoon();
+    this.resumeTimers();
+  }
+
+  override connectionLost(reason: Error): void {
+    const server = this.factory;
+    server.live.delete(this);
+    super.connectionLost(reason);
+    const cause = this.cause;
+    const [text, code] =
+      cause === null ? describeReason(reason) : describeCause(cause, server.options);
+    server.output.lost(this.id, text, code);
+    server.output.flush();
+  }
+}
+
+/**
+ * The `--quiet` variant: counts lines without decoding them and prints nothing per connection.
+ * Same framing, limits, timeouts and greeting as {@link LineServer}; long lines are not kept.
+ */
+export class QuietLineServer extends ServerReceiver {
+  protected get keepsLongLines(): boolean {
+    return false;
+  }
+
+  protected line(_line: Uint8Array): void {
+    this.factory.lines++;
+  }
+
+  protected longLine(_chunks: Uint8Array[]): void {
+    this.factory.lines++;
   }
 }
 
@@ -288,9 +472,50 @@ export class LineServerFactory extends ServerFactory {
   setHeld(held: boolean): void {
     if (this.#held === held) return;
     this.#held = held;
+    if (!held) {
+      this.#printJobs();
+      if (this.#held) return; // the output filled up again
+    }
     for (const protocol of [...this.live]) {
       if (held) protocol.hold();
       else protocol.release();
+    }
+  }
+
+  readonly #jobs: PrintJob[] = [];
+  #record: LineRecord | null = null;
+
+  /**
+   * Prints a long line piece by piece, one socket chunk at a time, pausing whenever the output is
+   * congested (each chunk is let go once printed): its record is whole, nothing comes between the
+   * pieces, and memory stays at about the line's size. `done` runs once it is out.
+   */
+  printLong(id: number, chunks: Uint8Array[], done: () => void): void {
+    this.output.flush();
+    this.#jobs.push({ id, chunks, next: 0, done });
+    if (this.#jobs.length === 1) this.#printJobs();
+  }
+
+  #printJobs(): void {
+    while (this.#jobs.length > 0 && !this.#held) {
+      const job = this.#jobs[0] as PrintJob;
+      if (this.#record === null) {
+        this.#record = this.output.longLine(job.id);
+        if (this.#record === null) job.next = job.chunks.length;
+        else this.output.write(this.#record.head, true);
+      }
+      const record = this.#record;
+      if (record !== null && job.next < job.chunks.length) {
+        const chunk = job.chunks[job.next] as Uint8Array;
+        job.chunks[job.next++] = EMPTY;
+        this.output.write(record.piece(chunk), true);
+        continue;
+      }
+      if (record !== null) this.output.write(record.end(), false);
+      this.#record = null;
+      this.#jobs.shift();
+      this.output.endStream();
+      job.done();
     }
   }
 
@@ -300,7 +525,6 @@ export class LineServerFactory extends ServerFactory {
       return new QuietLineServer(this);
     }
     const protocol = new LineServer(this);
-    protocol.factory = this;
     protocol.id = id;
     return protocol;
   }

@@ -11,6 +11,7 @@ import {
   tcpAddress,
 } from "@lr/reactor";
 import { Clock, MemoryNetwork, StringTransport } from "@lr/testing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ServerOptions } from "./cli.js";
 import { LineServerFactory, type LineServerOptions } from "./line-server.js";
@@ -48,7 +49,9 @@ describe("LineServer", () => {
     const writes: string[] = [];
     const factory = new LineServerFactory(
       { maxLineLength: 16384 },
-      createServerOutput({ json: true, quiet: false }, (s) => writes.push(s)),
+      createServerOutput({ json: true, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
     );
     const { protocol } = connect(factory);
     expect(writes).toEqual(['{"event":"connection","id":1,"peer":"10.0.0.1:4242"}\n']);
@@ -67,7 +70,9 @@ describe("LineServer", () => {
     const writes: string[] = [];
     const factory = new LineServerFactory(
       { maxLineLength: 16384 },
-      createServerOutput({ json: false, quiet: false }, (s) => writes.push(s)),
+      createServerOutput({ json: false, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
     );
     const a = connect(factory);
     const b = connect(factory);
@@ -93,7 +98,9 @@ describe("LineServer", () => {
     const writes: string[] = [];
     const factory = new LineServerFactory(
       { maxLineLength: 4 },
-      createServerOutput({ json: true, quiet: false }, (s) => writes.push(s)),
+      createServerOutput({ json: true, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
     );
     const { protocol, transport } = connect(factory);
     protocol.dataReceived(Buffer.from("1234\r\n12345\r\nlater\r\n"));
@@ -136,7 +143,9 @@ function serve(
   const done = runServer(
     reactor,
     { ...OPTIONS, ...options },
-    createServerOutput({ json: false, quiet: false, ...options }, (s) => stdout.push(s)),
+    createServerOutput({ json: false, quiet: false, ...options }, (s) =>
+      stdout.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+    ),
     { error: (line) => stderr.push(line), signals: [SIGNAL], ...host },
   );
   return { reactor, stdout, stderr, done, request: () => process.emit(SIGNAL, SIGNAL) };
@@ -268,7 +277,9 @@ describe("LineServer limits", () => {
     const writes: string[] = [];
     const factory = new LineServerFactory(
       { maxLineLength: 100, clock, ...options },
-      createServerOutput({ json: true, quiet: false }, (s) => writes.push(s)),
+      createServerOutput({ json: true, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
     );
     const c = connect(factory);
     return { clock, factory, writes, ...c };
@@ -334,7 +345,9 @@ describe("LineServer limits", () => {
     const writes: string[] = [];
     const factory = new LineServerFactory(
       { maxLineLength: 100 },
-      createServerOutput({ json: false, quiet: false }, (s) => writes.push(s)),
+      createServerOutput({ json: false, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
     );
     const { protocol } = connect(factory);
     protocol.dataReceived(Buffer.from("\x1b]0;x\x07a\nserver stopped: 9 lines\xff\r\n", "latin1"));
@@ -349,7 +362,9 @@ describe("QuietLineServer (--quiet)", () => {
     const writes: string[] = [];
     const factory = new LineServerFactory(
       { maxLineLength: 4, quiet: true },
-      createServerOutput({ json: false, quiet: true }, (s) => writes.push(s)),
+      createServerOutput({ json: false, quiet: true }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
     );
     const a = connect(factory);
     const b = connect(factory);
@@ -359,5 +374,111 @@ describe("QuietLineServer (--quiet)", () => {
     expect(b.transport.disconnecting).toBe(true);
     expect(factory.totals()).toEqual({ connections: 2, lines: 4 });
     expect(writes).toEqual([]);
+  });
+});
+
+describe("LineServer, lines longer than LONG_LINE (raw mode, printed piece by piece)", () => {
+  const big = (n: number, seed: number) =>
+    Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) % 251));
+
+  function feed(options: Partial<LineServerOptions>, json: boolean, chunks: Buffer[]) {
+    const writes: string[] = [];
+    const factory = new LineServerFactory(
+      { maxLineLength: 1 << 20, ...options },
+      createServerOutput({ json, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString("latin1")),
+      ),
+    );
+    const { protocol, transport } = connect(factory);
+    for (const c of chunks) protocol.dataReceived(c);
+    return { out: writes.join(""), factory, transport };
+  }
+
+  it("any chunking: the same output as for short lines, in order, lines counted", () => {
+    const lines = [big(100, 1), big(140_000, 2), Buffer.from("short"), big(65_536, 4)];
+    const payload = Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\r\n")]));
+    const expected = (json: boolean) => {
+      let text = "";
+      const o = createServerOutput({ json, quiet: false }, (s) => {
+        text += typeof s === "string" ? s : Buffer.from(s).toString("latin1");
+      });
+      o.connection(1, "10.0.0.1:4242");
+      for (const l of lines) o.line(1, l);
+      o.flush();
+      return text;
+    };
+    const want = [expected(false), expected(true)];
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(payload.length), { maxLength: 12 }),
+        fc.boolean(),
+        (cuts, json) => {
+          const points = [...new Set(cuts)].sort((a, b) => a - b);
+          const chunks: Buffer[] = [];
+          let from = 0;
+          for (const p of [...points, payload.length]) {
+            chunks.push(payload.subarray(from, p));
+            from = p;
+          }
+          const { out, factory, transport } = feed({}, json, chunks);
+          expect(out).toBe(want[json ? 1 : 0]);
+          expect(factory.lines).toBe(lines.length);
+          expect(transport.disconnecting).toBe(false);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("a long line over --max-line-length drops the connection, however it arrives", () => {
+    const line = Buffer.alloc(300_000, 0x61);
+    for (const size of [1000, 65_536, 300_002]) {
+      const chunks: Buffer[] = [];
+      const payload = Buffer.concat([line, Buffer.from("\r\n")]);
+      for (let i = 0; i < payload.length; i += size) chunks.push(payload.subarray(i, i + size));
+      const { factory, transport } = feed({ maxLineLength: 299_999 }, true, chunks);
+      expect(transport.disconnecting).toBe(true);
+      expect(factory.lines).toBe(0);
+      expect(feed({ maxLineLength: 300_000 }, true, chunks).factory.lines).toBe(1);
+    }
+  });
+
+  it("while stdout is congested the record waits, whole, and the connection stays paused", () => {
+    const writes: string[] = [];
+    const factory = new LineServerFactory(
+      { maxLineLength: 1 << 20 },
+      createServerOutput({ json: false, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString("latin1")),
+      ),
+    );
+    const { protocol } = connect(factory);
+    writes.length = 0;
+    factory.setHeld(true);
+    factory.setHeld(false);
+    protocol.dataReceived(
+      Buffer.concat([Buffer.alloc(100_000, 0x62), Buffer.from("\r\nnext\r\n")]),
+    );
+    const text = writes.join("");
+    expect(text).toBe(
+      `in lineReceived\ndata => ${"b".repeat(100_000)}\nin lineReceived\ndata => next\n`,
+    );
+    expect(factory.lines).toBe(2);
+  });
+});
+
+describe("QuietLineServer, long lines", () => {
+  it("counts lines past LONG_LINE without keeping them, and still drops over-long ones", () => {
+    const factory = new LineServerFactory(
+      { maxLineLength: 200_000, quiet: true },
+      createServerOutput({ json: false, quiet: true }, () => {}),
+    );
+    const a = connect(factory);
+    a.protocol.dataReceived(Buffer.concat([Buffer.alloc(150_000, 1), Buffer.from("\r")]));
+    a.protocol.dataReceived(Buffer.from("\nx\r\n"));
+    expect(factory.lines).toBe(2);
+    const b = connect(factory);
+    b.protocol.dataReceived(Buffer.alloc(200_001, 1));
+    expect(b.transport.disconnecting).toBe(true);
+    expect(factory.closed["line-too-long"]).toBe(1);
   });
 });
