@@ -69,6 +69,7 @@ export {
   InvalidArgumentError,
   InvalidPhaseError,
   JobCancelledError,
+  JobResultNotCloneableError,
   type LogEvent,
   type Logger,
   type LogLevel,
