@@ -4,6 +4,7 @@ import {
   formatBytes,
   isLoopbackHost,
   OutputStream,
+  openFilesLimit,
   RateLimitedLog,
   runMain,
   stderrLine,
@@ -22,13 +23,39 @@ function printError(line: string): void {
   stderrLine(PROGRAM, line);
 }
 
+/** Descriptors kept free for the listening socket, stdio, the IPC channel, DNS and the like. */
+const RESERVED_DESCRIPTORS = 32;
+
+/**
+ * `--max-connections`, capped so that connections past what the descriptor limit allows are
+ * refused by the limit (one rate-limited line) rather than failing accept() with EMFILE. Says so
+ * on stderr when an explicit `--max-connections` is cut down.
+ */
+function effectiveOptions(options: ServerOptions, explicit: boolean): ServerOptions {
+  const limit = openFilesLimit();
+  if (limit === null) return options;
+  const room = Math.max(1, limit - RESERVED_DESCRIPTORS);
+  if (options.maxConnections <= room) return options;
+  if (explicit && cluster.isPrimary) {
+    printError(
+      `--max-connections ${options.maxConnections} is more than the descriptor limit allows (ulimit -n ${limit}): at most ${room} connections at once`,
+    );
+  }
+  return { ...options, maxConnections: room };
+}
+
 /** Refused connections (over a limit): one stderr line per burst, then how many more. */
-function refusalLog(): Logger {
+function refusalLog(options: ServerOptions): Logger {
   const log = new RateLimitedLog(printError);
+  const limit = openFilesLimit();
+  const why =
+    limit !== null && options.maxConnections === limit - RESERVED_DESCRIPTORS
+      ? ` (the limit follows from the descriptor limit, ulimit -n ${limit})`
+      : "";
   return {
     emit(event) {
-      log.log("refused", event.message.replace(/^Refusing/, "refused"), (n) => {
-        return `refused ${n} more connection${n === 1 ? "" : "s"} in the last second (--max-connections / --max-connections-per-peer)`;
+      log.log("refused", `${event.message.replace(/^Refusing/, "refused")}${why}`, (n) => {
+        return `refused ${n} more connection${n === 1 ? "" : "s"} in the last second (--max-connections / --max-connections-per-peer)${why}`;
       });
     },
   };
@@ -89,7 +116,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     process.stdout.write(`${versionLine(PROGRAM)}\n`);
     return undefined;
   }
-  const options = command.options;
+  const options = effectiveOptions(
+    command.options,
+    argv.some((a) => a.startsWith("--max-connections")),
+  );
   const logger = createAppLogger(PROGRAM, (text) => process.stderr.write(text));
 
   if (cluster.isWorker) {
@@ -97,7 +127,13 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     const worker = cluster.worker?.id;
     const output = createServerOutput({ ...options, worker }, channel.sink);
     const reactor = createReactor({ logger });
-    const running = runServer(reactor, options, output, channel.host(refusalLog(), logger), false);
+    const running = runServer(
+      reactor,
+      options,
+      output,
+      channel.host(refusalLog(options), logger),
+      false,
+    );
     workerReady(channel);
     const timer = setInterval(() => channel.schedule(), 100);
     timer.unref();
@@ -134,7 +170,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   const run = await runServer(reactor, options, output, {
     error: printError,
     signals: STOP_SIGNALS,
-    refusals: refusalLog(),
+    refusals: refusalLog(options),
     onStopping: () => stopper.stopping(),
     onCongestion: (listener) => stdout.onCongestion(listener),
   });

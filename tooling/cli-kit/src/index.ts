@@ -17,7 +17,7 @@ export {
   TextEscaper,
   Utf8Chunks,
 } from "./escape.js";
-export { createAppLogger } from "./logger.js";
+export { createAppLogger, descriptorLimit, openFilesLimit } from "./logger.js";
 export { runMain, stderrLine } from "./main.js";
 export { formatHostPort, isLoopbackHost } from "./net.js";
 export { RateLimitedLog } from "./rate-limit.js";
