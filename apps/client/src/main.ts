@@ -1,5 +1,5 @@
 import { createAppLogger, OutputStream, runMain, stderrLine } from "@lr/cli-kit";
-import { createReactor, type Logger, type ReactorLike, runWithSignals } from "@lr/reactor";
+import { createReactor, type ReactorLike, runWithSignals } from "@lr/reactor";
 import { CLIENT_HELP, parseClientArgs } from "./cli.js";
 import { runClient } from "./client.js";
 import { createClientOutput } from "./output.js";
@@ -33,21 +33,20 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   // A signal stops the current try cleanly (runWithSignals) and runs no more tries; a second
   // one (or the graceful stop taking over 10 s) leaves at once.
   const interrupt = new AbortController();
-  const signals: Logger = {
-    emit(event) {
-      if (event.level === "info" && event.message.startsWith("Received ")) interrupt.abort();
-      else if (event.level === "warn") {
-        stdout.discard();
-        stderrLine(PROGRAM, "interrupted");
-        process.exit(130);
-      } else logger.emit(event);
-    },
-  };
   const runOnce = (r: ReactorLike): Promise<number> =>
     runWithSignals(r, {
       signals: ["SIGINT", "SIGTERM", "SIGHUP"],
-      logger: signals,
+      logger,
       setProcessExitCode: false,
+      onStopRequest(request) {
+        if (!request.immediate) {
+          interrupt.abort();
+          return;
+        }
+        stdout.discard();
+        stderrLine(PROGRAM, `interrupted (${request.signal ?? "the stop took too long"})`);
+        process.exit(130);
+      },
     });
   // The job module is built next to this file (dist/job.js).
   const job = { module: new URL("./job.js", import.meta.url), exportName: "run" };

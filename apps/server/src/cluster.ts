@@ -123,6 +123,10 @@ class WorkerPool implements ServiceLike {
 
   startService(): void {
     this.running = true;
+    // Workers print nothing themselves. Not inheriting stdout matters: libuv makes a child's
+    // stdio descriptors blocking, which would flip the primary's shared stdout to blocking too,
+    // and then one write to a pipe nobody reads would freeze the primary (signals included).
+    cluster.setupPrimary({ stdio: ["ignore", "ignore", "inherit", "ipc"] });
     for (let i = 0; i < this.options.workers; i++) this.#fork();
   }
 
@@ -326,19 +330,17 @@ export async function runPrimary(
 ): Promise<PrimaryRun> {
   const pool = new WorkerPool(reactor, options, output, stdout, host);
   const trigger = reactor.addSystemEventTrigger("before", "shutdown", () => host.onStopping());
-  const forcedLogger: Logger = {
-    emit(event) {
-      // runWithSignals turns the stop immediate (second signal, or the bound): pass it on.
-      if (event.level === "warn") pool.force();
-      host.logger?.emit(event);
-    },
-  };
   const code = await runWithSignals(reactor, {
     services: [pool],
     signals: ["SIGINT", "SIGTERM", "SIGHUP"],
     shutdownTimeoutMs: options.shutdownTimeout * 1000,
-    logger: forcedLogger,
+    // Its own reports ("Received SIGTERM...") are not for the operator; the exit status tells.
+    logger: { emit() {} },
     setProcessExitCode: false,
+    // The stop turned immediate (second signal, or the bound): the workers stop at once too.
+    onStopRequest: (request) => {
+      if (request.immediate) pool.force();
+    },
   });
   reactor.removeSystemEventTrigger(trigger);
   const forced = code !== 0;

@@ -8,6 +8,7 @@ export {
   runWithSignals,
   Service,
   type SignalReactor,
+  type StopRequest,
   StreamServerEndpointService,
   TCPServer,
   TimerService,
