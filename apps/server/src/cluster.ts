@@ -220,12 +220,8 @@ class WorkerPool implements ServiceLike {
       case "lr:out": {
         this.lines += message.lines;
         this.connections += message.connections;
-        if (this.#writer !== null && this.#writer !== slot) {
-          // Another worker is in the middle of a record: this waits (bounded by the credit).
-          this.#waiting.push([slot, message]);
-          break;
-        }
-        this.#print(slot, message);
+        this.#queue.push([slot, message]);
+        this.#pump();
         break;
       }
     }
@@ -233,17 +229,25 @@ class WorkerPool implements ServiceLike {
 
   /** The worker whose record is being printed piece by piece, if any. */
   #writer: Slot | null = null;
-  readonly #waiting: [Slot, Extract<WorkerMessage, { type: "lr:out" }>][] = [];
+  /** Output in arrival order, not printed yet (bounded by the workers' credit). */
+  readonly #queue: [Slot, Extract<WorkerMessage, { type: "lr:out" }>][] = [];
 
-  #print(slot: Slot, message: Extract<WorkerMessage, { type: "lr:out" }>): void {
-    if (message.text.length > 0) this.stdout.write(message.text);
-    slot.owed += message.text.length;
-    if (!this.stdout.congested) this.#payDebt(slot);
-    this.#writer = message.more ? slot : null;
-    while (this.#writer === null && this.#waiting.length > 0) {
-      const [s, m] = this.#waiting.shift() as [Slot, Extract<WorkerMessage, { type: "lr:out" }>];
-      if (s.exited && s.disconnected) continue;
-      this.#print(s, m);
+  /**
+   * Prints queued output in arrival order, except that while a worker is in the middle of a record
+   * only its own output is printed (the others' waits, in order): lines never interleave.
+   */
+  #pump(): void {
+    for (;;) {
+      const i = this.#writer === null ? 0 : this.#queue.findIndex(([s]) => s === this.#writer);
+      if (i < 0 || i >= this.#queue.length) return;
+      const [slot, message] = this.#queue.splice(i, 1)[0] as [
+        Slot,
+        Extract<WorkerMessage, { type: "lr:out" }>,
+      ];
+      if (message.text.length > 0) this.stdout.write(message.text);
+      slot.owed += message.text.length;
+      if (!this.stdout.congested) this.#payDebt(slot);
+      this.#writer = message.more ? slot : null;
     }
   }
 
@@ -287,12 +291,11 @@ class WorkerPool implements ServiceLike {
 
   #maybeGone(slot: Slot): void {
     if (!slot.exited || !slot.disconnected) return;
-    if (this.#writer === slot) {
+    if (this.#writer === slot && !this.#queue.some(([s]) => s === slot)) {
       // Died in the middle of a record: end its line so that the next output starts on its own.
       this.stdout.write("\n");
       this.#writer = null;
-      const waiting = this.#waiting.splice(0);
-      for (const [s, m] of waiting) this.#print(s, m);
+      this.#pump();
     }
     this.#slots.delete(slot.worker.id);
     this.#checkStopped();

@@ -125,7 +125,11 @@ export async function runServer(
   const server = startServer(reactor, options, output, host.refusals);
   host.onStarted?.(server.factory);
   const unsubscribe = host.onCongestion?.((congested) => server.factory.setHeld(congested));
-  const trigger = reactor.addSystemEventTrigger("before", "shutdown", () => host.onStopping?.());
+  let stopping = false;
+  const trigger = reactor.addSystemEventTrigger("before", "shutdown", () => {
+    stopping = true;
+    host.onStopping?.();
+  });
   const stopped = runWithSignals(reactor, {
     signals: host.signals,
     shutdownTimeoutMs: options.shutdownTimeout * 1000,
@@ -142,6 +146,8 @@ export async function runServer(
       host.onListening?.(address.host, address.port);
     }
   } catch (error) {
+    // Stopped before the port was bound (a signal during start-up): a clean stop, not a failure.
+    if (stopping) return finish();
     host.error(`cannot listen on ${options.host}:${options.port}: ${describeListenError(error)}`);
     exitCode = 1;
     try {
@@ -150,15 +156,19 @@ export async function runServer(
       if (!(e instanceof ReactorNotRunning)) throw e;
     }
   }
-  const code = await stopped;
-  unsubscribe?.();
-  reactor.removeSystemEventTrigger(trigger);
-  const forced = code !== 0;
-  if (forced) exitCode = 1;
-  const totals = server.factory.totals();
-  if (exitCode === 0 && announce) output.stopped(totals);
-  output.flush();
-  return { exitCode, forced, totals, factory: server.factory };
+  return finish();
+
+  async function finish(): Promise<ServerRun> {
+    const code = await stopped;
+    unsubscribe?.();
+    reactor.removeSystemEventTrigger(trigger);
+    const forced = code !== 0;
+    if (forced) exitCode = 1;
+    const totals = server.factory.totals();
+    if (exitCode === 0 && announce) output.stopped(totals);
+    output.flush();
+    return { exitCode, forced, totals, factory: server.factory };
+  }
 }
 
 /** The system's reason (e.g. `address already in use (EADDRINUSE)`) without a stack. */
