@@ -1,29 +1,19 @@
 import { readFileSync } from "node:fs";
-import { defineConfig } from "tsup";
+import { program } from "@lr/tsup-config";
 
-// Keep the shebang exactly once: add it unless src/main.ts already has one.
-const hasShebang = readFileSync(new URL("./src/main.ts", import.meta.url), "utf8").startsWith("#!");
 const version = (pkg: string): string =>
   (
     JSON.parse(
       readFileSync(new URL(`../../packages/${pkg}/package.json`, import.meta.url), "utf8"),
-    ) as {
-      version: string;
-    }
+    ) as { version: string }
   ).version;
 
 // main.js is the program's single entry point. job.js is not an entry for users: it is the module
 // the reactor's worker threads load (`new URL("./job.js", import.meta.url)` from main.js), so it
 // must exist as its own file next to main.js.
-export default defineConfig({
+export default program({
   entry: { main: "src/main.ts", job: "src/job.ts" },
-  format: ["esm"],
-  platform: "node",
-  target: "node20",
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  splitting: false,
+  shebang: true,
   // `--version` names the library versions the app was built with.
   define: {
     __LR_VERSIONS__: JSON.stringify({
@@ -31,5 +21,4 @@ export default defineConfig({
       "@lr/line-protocol": version("line-protocol"),
     }),
   },
-  ...(hasShebang ? {} : { banner: { js: "#!/usr/bin/env node" } }),
 });

@@ -360,7 +360,7 @@ export class LineServer extends ServerReceiver {
     server.output.connection(this.id, peer);
     server.output.flush();
     super.connectionMade();
-    if (server.held) this.hold();
+    if (server.held) this.holdForOutput();
   }
 
   protected override afterRead(): void {
@@ -387,13 +387,13 @@ export class LineServer extends ServerReceiver {
   }
 
   /** Back-pressure: stop reading (stdout is behind); timeouts wait too. */
-  hold(): void {
+  holdForOutput(): void {
     this.suspendTimers();
     this.pauseProducing();
   }
 
   /** Back-pressure over: read again. */
-  release(): void {
+  releaseForOutput(): void {
     if (this.#printing) return;
     this.resumeSoon();
     this.resumeTimers();
@@ -477,8 +477,8 @@ export class LineServerFactory extends ServerFactory {
       if (this.#held) return; // the output filled up again
     }
     for (const protocol of [...this.live]) {
-      if (held) protocol.hold();
-      else protocol.release();
+      if (held) protocol.holdForOutput();
+      else protocol.releaseForOutput();
     }
   }
 

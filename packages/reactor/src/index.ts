@@ -88,6 +88,7 @@ export {
   ServiceError,
   SystemExit,
   type TCPAddress,
+  TransportStateError,
   TriggerNotFoundError,
   tcpAddress,
   type UNIXAddress,
