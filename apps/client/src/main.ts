@@ -2,7 +2,7 @@ import { createAppLogger, OutputStream, runMain, stderrLine } from "@lr/cli-kit"
 import { createReactor, type ReactorLike, runWithSignals } from "@lr/reactor";
 import { CLIENT_HELP, parseClientArgs } from "./cli.js";
 import { runClient } from "./client.js";
-import { createClientOutput } from "./output.js";
+import { createClientOutput, wantsProgress } from "./output.js";
 import { versionLine } from "./version.js";
 
 const PROGRAM = "lr-client";
@@ -19,7 +19,11 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   }
   const options = command.options;
   const stdout = new OutputStream(process.stdout);
-  const tty = process.stdout.isTTY === true && process.env.TERM !== "dumb";
+  const tty = wantsProgress({
+    json: options.json,
+    isTTY: process.stdout.isTTY === true,
+    term: process.env.TERM,
+  });
   const output = createClientOutput(
     { json: options.json, tty, columns: () => process.stdout.columns ?? 80 },
     (chunk) => stdout.write(chunk),

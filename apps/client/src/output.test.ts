@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createClientOutput } from "./output.js";
+import { createClientOutput, wantsProgress } from "./output.js";
 import { CLEAR_LINE, renderProgress } from "./progress.js";
 
 describe("client text output", () => {
@@ -83,5 +83,15 @@ describe("client JSON output", () => {
       { event: "try", try: 1, ok: false, triesLeft: 0 },
       { event: "done", tries: 1, failed: 1 },
     ]);
+  });
+});
+
+describe("wantsProgress", () => {
+  it("draws only on a terminal that is not TERM=dumb, never with --json", () => {
+    expect(wantsProgress({ json: false, isTTY: true, term: "xterm-256color" })).toBe(true);
+    expect(wantsProgress({ json: false, isTTY: true, term: undefined })).toBe(true);
+    expect(wantsProgress({ json: false, isTTY: true, term: "dumb" })).toBe(false);
+    expect(wantsProgress({ json: false, isTTY: false, term: "xterm" })).toBe(false);
+    expect(wantsProgress({ json: true, isTTY: true, term: "xterm" })).toBe(false);
   });
 });

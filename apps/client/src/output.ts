@@ -33,6 +33,23 @@ export interface ClientOutput {
   done(tries: number, failed: number): void;
 }
 
+/**
+ * Whether the progress display is drawn: only on a terminal that can redraw a line in place (not
+ * with `TERM=dumb`), and never in `--json` mode.
+ *
+ * @example
+ * ```ts
+ * wantsProgress({ json: false, isTTY: process.stdout.isTTY === true, term: process.env.TERM });
+ * ```
+ */
+export function wantsProgress(options: {
+  readonly json: boolean;
+  readonly isTTY: boolean;
+  readonly term: string | undefined;
+}): boolean {
+  return !options.json && options.isTTY && options.term !== "dumb";
+}
+
 /** Options of {@link createClientOutput}. */
 export interface ClientOutputOptions {
   /** NDJSON events. */
