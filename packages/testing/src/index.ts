@@ -6,7 +6,11 @@
 
 export { Clock, type ClockOptions, type RunUntilOptions, settle } from "@lr/reactor/internal";
 export { DirtyReactorError, SimulationStalledError, ThreadJobStateError } from "./errors.js";
-export { MemoryNetwork, type MemoryNetworkOptions } from "./network/index.js";
+export {
+  MemoryNetwork,
+  type MemoryNetworkHooks,
+  type MemoryNetworkOptions,
+} from "./network/index.js";
 export {
   assertReactorClean,
   MemoryConnector,
