@@ -1,15 +1,15 @@
 /**
- * The README's "Simulation" examples, as code the tests run: a PING/PONG exchange whose server is
- * deliberately naive (it assumes one `dataReceived` per message), and a correct one that buffers.
+ * The README's "Property tests and replay" program, as code the tests run (keep the two in step): a
+ * PING/PONG exchange whose server is deliberately naive (it assumes one `dataReceived` per message),
+ * and, for comparison, a server that buffers until a whole line is there.
  */
 import { ClientFactory, Protocol, ServerFactory } from "@lr/reactor";
 import type { Simulation } from "../src/index.js";
 
-/** Naive: takes every `dataReceived` for one whole `PING\r\n` message. */
+/** Naive: takes every dataReceived for one whole "PING\r\n". */
 export class NaivePong extends Protocol {
-  override dataReceived(data: Uint8Array): void {
-    const ok = Buffer.from(data).toString() === "PING\r\n";
-    this.transport?.write(ok ? "PONG\r\n" : "ERROR\r\n");
+  override dataReceived(data: Uint8Array) {
+    this.transport?.write(Buffer.from(data).toString() === "PING\r\n" ? "PONG\r\n" : "ERROR\r\n");
   }
 }
 
@@ -26,45 +26,27 @@ export class BufferingPong extends Protocol {
   }
 }
 
-/** Sends `count` PINGs, one at a time, and keeps everything the server answers. */
-class Pinger extends Protocol {
-  replies = "";
-  #left: number;
-  constructor(
-    count: number,
-    private readonly done: (replies: string) => void,
-  ) {
-    super();
-    this.#left = count;
-  }
-  override connectionMade(): void {
-    this.transport?.write("PING\r\n");
-  }
-  override dataReceived(data: Uint8Array): void {
-    this.replies += Buffer.from(data).toString();
-    const answered = this.replies.split("\r\n").length - 1;
-    if (answered < this.#left) {
-      if (this.replies.endsWith("\r\n")) this.transport?.write("PING\r\n");
-    } else this.transport?.loseConnection();
-  }
-  override connectionLost(): void {
-    this.done(this.replies);
-  }
-}
-
-/** The program: a server with `pong` on host "server", a client sending 5 PINGs; resolves with what it heard. */
-export function pingPong(sim: Simulation, pong: typeof NaivePong): Promise<string> {
+/** 5 PINGs, 100 ms apart, to `pong` on host "server"; resolves with every reply. */
+export async function pingPong(sim: Simulation, pong = NaivePong): Promise<string> {
   const server = sim.host("server");
   const client = sim.host("client");
+  let replies = "";
+  class Pinger extends Protocol {
+    override connectionMade() {
+      for (let i = 1; i <= 5; i++)
+        client.callLater(i * 100, () => this.transport?.write("PING\r\n"));
+      client.callLater(1000, () => this.transport?.loseConnection());
+    }
+    override dataReceived(data: Uint8Array) {
+      replies += Buffer.from(data).toString();
+    }
+    override connectionLost() {
+      void client.stop();
+    }
+  }
   server.listenTCP(9000, ServerFactory.forProtocol(pong));
+  client.connectTCP("server", 9000, ClientFactory.forProtocol(Pinger));
   void server.run();
-  void client.run();
-  return new Promise((resolve) => {
-    const factory = new (class extends ClientFactory {
-      override buildProtocol() {
-        return new Pinger(5, resolve);
-      }
-    })();
-    client.connectTCP("server", 9000, factory);
-  });
+  await client.run();
+  return replies;
 }

@@ -157,6 +157,7 @@ describe("simulateProperty finds a protocol that assumes one dataReceived per me
       `  replay: await simulateProperty({ ...options, seeds: [${NAIVE_FAILING_SEED}] }, program, check);`,
     );
     expect(failure?.trace.some((e) => e.type === "fault" && e.fault === "chunk")).toBe(true);
+    expect(failure?.trace).toContainEqual(README_CHUNK);
   });
 
   it("a buffering server passes the same 100 seeds", async () => {
@@ -195,3 +196,14 @@ describe("fast-check integration: the seed as a generated value", () => {
     expect(await program(seed as number)).toBe(await program(seed as number));
   });
 });
+
+/** The fault the README quotes for the naive server's failing seed. */
+const README_CHUNK = {
+  t: 310,
+  type: "fault",
+  fault: "chunk",
+  conn: 1,
+  from: "client",
+  bytes: 1,
+  of: 6,
+};
