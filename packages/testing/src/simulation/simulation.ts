@@ -1,18 +1,6 @@
-import {
-  type ClientFactoryLike,
-  type ConnectTCPOptions,
-  type ConnectUNIXOptions,
-  type DelayedCall,
-  type FactoryLike,
-  InvalidArgumentError,
-  type ListenTCPOptions,
-  type ListenUNIXOptions,
-  type Logger,
-} from "@lr/reactor";
+import { type DelayedCall, InvalidArgumentError, type Logger } from "@lr/reactor";
 import { type Clock, settle } from "@lr/reactor/internal";
 import { MemoryNetwork } from "../network/memory-network.js";
-import type { MemoryConnector } from "../reactor/memory-connector.js";
-import type { MemoryListeningPort } from "../reactor/memory-port.js";
 import { type MemoryReactor, MemoryReactorClock } from "../reactor/memory-reactor.js";
 import type { MemoryThreadJob } from "../reactor/memory-thread-job.js";
 import { FaultModel } from "./fault-model.js";
@@ -122,45 +110,46 @@ export class SimulationHost extends MemoryReactorClock {
 
   /** Listens (see {@link MemoryReactor.listenTCP}); traced. */
   override listenTCP(
-    port: number,
-    factory: FactoryLike,
-    options?: ListenTCPOptions,
-  ): MemoryListeningPort {
-    const listening = super.listenTCP(port, factory, options);
-    this.#sink.record({ t: this.now(), type: "listen", host: this.name, at: listening.describe() });
+    ...args: Parameters<MemoryReactor["listenTCP"]>
+  ): ReturnType<MemoryReactor["listenTCP"]> {
+    const listening = super.listenTCP(...args);
+    const [port, , options] = args;
+    this.#record("listen", `${options?.host || "*"}:${port}`);
     return listening;
   }
 
   /** Listens (see {@link MemoryReactor.listenUNIX}); traced. */
   override listenUNIX(
-    path: string,
-    factory: FactoryLike,
-    options?: ListenUNIXOptions,
-  ): MemoryListeningPort {
-    const listening = super.listenUNIX(path, factory, options);
-    this.#sink.record({ t: this.now(), type: "listen", host: this.name, at: listening.describe() });
+    ...args: Parameters<MemoryReactor["listenUNIX"]>
+  ): ReturnType<MemoryReactor["listenUNIX"]> {
+    const listening = super.listenUNIX(...args);
+    this.#record("listen", `unix:${args[0]}`);
     return listening;
   }
 
   /** Connects (see {@link MemoryReactor.connectTCP}); `host` is another host's name, or loopback for this one. Traced. */
   override connectTCP(
-    host: string,
-    port: number,
-    factory: ClientFactoryLike,
-    options?: ConnectTCPOptions,
-  ): MemoryConnector {
-    this.#sink.record({ t: this.now(), type: "connect", host: this.name, to: `${host}:${port}` });
-    return super.connectTCP(host, port, factory, options);
+    ...args: Parameters<MemoryReactor["connectTCP"]>
+  ): ReturnType<MemoryReactor["connectTCP"]> {
+    this.#record("connect", `${args[0]}:${args[1]}`);
+    return super.connectTCP(...args);
   }
 
   /** Connects (see {@link MemoryReactor.connectUNIX}); traced. */
   override connectUNIX(
-    path: string,
-    factory: ClientFactoryLike,
-    options?: ConnectUNIXOptions,
-  ): MemoryConnector {
-    this.#sink.record({ t: this.now(), type: "connect", host: this.name, to: `unix:${path}` });
-    return super.connectUNIX(path, factory, options);
+    ...args: Parameters<MemoryReactor["connectUNIX"]>
+  ): ReturnType<MemoryReactor["connectUNIX"]> {
+    this.#record("connect", `unix:${args[0]}`);
+    return super.connectUNIX(...args);
+  }
+
+  #record(type: "listen" | "connect", where: string): void {
+    const t = this.now();
+    this.#sink.record(
+      type === "listen"
+        ? { t, type, host: this.name, at: where }
+        : { t, type, host: this.name, to: where },
+    );
   }
 }
 
