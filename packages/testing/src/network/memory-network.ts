@@ -45,7 +45,10 @@ export interface MemoryNetworkHooks {
   deliveryDelay?(connection: MemoryConnection): number;
   /** A delivery is due: `true` resets the connection instead (both ends see `ConnectionLost`). */
   resetBeforeDelivery?(connection: MemoryConnection): boolean;
-  /** How many of the `available` bytes queued at `from` move now (default all; 0 = the peer is not reading). */
+  /**
+   * How many of the `available` bytes queued at `from` move now (default all; 0 = the peer is not
+   * reading: the bytes are offered again at the next delivery, at least 1 ms later).
+   */
   take?(connection: MemoryConnection, from: MemoryTransport, available: number): number;
   /** With a `take` hook: buffered bytes at which a sender's streaming producer is paused (default none). */
   readonly highWaterMark?: number;
@@ -210,6 +213,7 @@ export class MemoryNetwork implements AttachedNetwork {
     const serverReactor = listener.reactor;
     let refusedByServer = false;
     let scheduled = false;
+    let held = false;
     let connection: MemoryConnection | null = null;
     const hooks = this.#hooks;
     const take = hooks.take;
@@ -241,10 +245,16 @@ export class MemoryNetwork implements AttachedNetwork {
           const c = connection;
           if (scheduled || !c) return;
           scheduled = true;
-          this.clock.callLater(hooks.deliveryDelay?.(c) ?? this.latencyMs, () => {
+          const delay = hooks.deliveryDelay?.(c) ?? this.latencyMs;
+          // Bytes a `take` hook held back are offered again, at least 1 ms later (no delay-0 spin).
+          this.clock.callLater(held ? Math.max(1, delay) : delay, () => {
             scheduled = false;
             if (hooks.resetBeforeDelivery?.(c)) c.reset();
-            else if ((c.pump() || c.pendingBytes) && !c.closed) c.notify();
+            else {
+              const moved = c.pump();
+              held = !moved && c.pendingBytes;
+              if ((moved || held) && !c.closed) c.notify();
+            }
             if (c.closed) this.#connections.delete(c);
           });
         },

@@ -361,9 +361,11 @@ export class MemoryConnection {
     let moved = fromClient !== null || fromServer !== null;
     moved = this.#settleClose() || moved;
     if (!moved) {
+      // Bytes a `take` hook held back are not news; bytes a pull producer writes now are.
+      const held = this.client.outgoing.length + this.server.outgoing.length;
       this.client.pullProducer();
       this.server.pullProducer();
-      moved = this.client.outgoing.length > 0 || this.server.outgoing.length > 0;
+      moved = this.client.outgoing.length + this.server.outgoing.length > held;
     }
     return moved;
   }
