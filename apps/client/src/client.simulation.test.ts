@@ -8,21 +8,14 @@ import { describe, expect, it } from "vitest";
 // The server app's own protocol logic (test-only import across the two apps).
 import { LineServerFactory } from "../../server/src/line-server.js";
 import { createServerOutput } from "../../server/src/output.js";
-import type { ClientOptions } from "./cli.js";
+import { CLIENT_DEFAULTS, type ClientOptions } from "./cli.js";
 import { type ClientResult, runClient } from "./client.js";
 import { createClientOutput } from "./output.js";
 
 const SEEDS = 500;
 
-const OPTIONS: ClientOptions = {
-  host: "server",
-  port: 9000,
-  tries: 3,
-  work: 5,
-  linger: 5,
-  message: "finished",
-  json: true,
-};
+// The app's defaults (3 tries, a 5 s job, a 5 s linger, "finished"), on host "server", NDJSON output.
+const OPTIONS: ClientOptions = { ...CLIENT_DEFAULTS, host: "server", port: 9000, json: true };
 
 type JsonEvent = Record<string, unknown> & { event: string };
 
