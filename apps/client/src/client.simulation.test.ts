@@ -20,13 +20,13 @@ const OPTIONS: ClientOptions = { ...CLIENT_DEFAULTS, host: "server", port: 9000,
 type JsonEvent = Record<string, unknown> & { event: string };
 
 /** Collects NDJSON output into events. */
-function ndjson(): { events: JsonEvent[]; sink: (chunk: string) => void } {
+function ndjson(): { events: JsonEvent[]; sink: (chunk: string | Uint8Array) => void } {
   const events: JsonEvent[] = [];
   let partial = "";
   return {
     events,
     sink: (chunk) => {
-      partial += chunk;
+      partial += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
       const lines = partial.split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) if (line !== "") events.push(JSON.parse(line) as JsonEvent);

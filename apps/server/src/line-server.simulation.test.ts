@@ -68,8 +68,8 @@ async function countLines(sim: Simulation, quiet: boolean): Promise<Counted> {
   let partial = "";
   const factory = new LineServerFactory(
     { maxLineLength: 16384, quiet },
-    createServerOutput({ json: true, quiet: false }, (chunk) => {
-      partial += chunk;
+    createServerOutput({ json: true, quiet: false }, (chunk: string | Uint8Array) => {
+      partial += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
       const lines = partial.split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) {
