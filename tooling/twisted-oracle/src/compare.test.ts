@@ -15,8 +15,8 @@ const subject = (approx: boolean): Subject<null> => ({
     {
       id: "promise-settles-later",
       rewrite: (_p, twisted, lr) => ({
-        twisted: twisted.filter((e) => e[0] !== "settled"),
-        lr: lr.filter((e) => e[0] !== "settled"),
+        twisted: twisted.events.filter((e) => e[0] !== "settled"),
+        lr: lr.events.filter((e) => e[0] !== "settled"),
       }),
     },
   ],

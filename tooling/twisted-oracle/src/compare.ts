@@ -60,7 +60,7 @@ export function compareTraces<P>(
   if (equal(t, l))
     return applied.length === 0 ? { kind: "agree" } : { kind: "documented", rules: applied };
   for (const rule of subject.rules ?? []) {
-    const out = rule.rewrite(program, t, l);
+    const out = rule.rewrite(program, { ...twisted, events: t }, { ...lr, events: l });
     if (out === null) continue;
     if (!RULES.has(rule.id)) throw new Error(`rule ${rule.id} is not in deviations.ts`);
     applied.push(rule.id);

@@ -26,4 +26,46 @@ export const RULES: ReadonlyMap<string, DeviationRule> = new Map<string, Deviati
         "a Promise returned by LoopingCall.start()/deferLater settles on a later microtask; a Deferred fires synchronously",
     },
   ],
+  [
+    "endpoint-stricter-values",
+    {
+      subject: "endpoints",
+      summary:
+        "endpoint values are checked when the string is parsed: plain decimal integers in range, non-empty required values, lockfile 0/1, octal mode",
+    },
+  ],
+  [
+    "unix-lockfile-ignored",
+    {
+      subject: "endpoints",
+      summary: "unix lockfile=/checkPID= are accepted but no PID lock file is made",
+    },
+  ],
+  [
+    "unix-default-mode",
+    {
+      subject: "endpoints",
+      summary: "without mode=, a UNIX socket keeps the mode the umask gives (Twisted: 0666)",
+    },
+  ],
+  [
+    "endpoint-empty-type",
+    { subject: "endpoints", summary: "parseEndpoint rejects a description whose type is empty" },
+  ],
+  [
+    "triggers-persist",
+    {
+      subject: "events",
+      summary:
+        "system event triggers stay registered after firing (restartable reactor); Twisted's are consumed",
+    },
+  ],
+  [
+    "endpoint-extra-positionals",
+    {
+      subject: "endpoints",
+      summary:
+        "a unix: client takes one positional argument (the path); Twisted ignores more when path= is given, lr rejects them",
+    },
+  ],
 ]);

@@ -32,7 +32,10 @@ export class TwistedWorker {
   #exited: Error | null = null;
 
   constructor() {
-    this.#child = spawn(PYTHON, [RUNNER], { stdio: ["pipe", "pipe", "pipe"] });
+    this.#child = spawn(PYTHON, [RUNNER], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    });
     this.#child.stdout.setEncoding("utf8");
     this.#child.stderr.setEncoding("utf8");
     this.#child.stdout.on("data", (chunk: string) => {

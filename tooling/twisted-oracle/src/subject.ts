@@ -12,6 +12,8 @@ export interface Trace {
    * was run a second time with Twisted patched to the lr rule, and `events` is that run).
    */
   deviations?: string[];
+  /** Not compared: a detail for the failure report (e.g. the error message). */
+  note?: string;
 }
 
 /** Events of both sides after a rule has rewritten them. */
@@ -24,7 +26,8 @@ export interface RuleOutcome {
 export interface SideRule<P> {
   /** Rule id, listed on docs/differences-from-twisted.md. */
   readonly id: string;
-  rewrite(program: P, twisted: TraceEvent[], lr: TraceEvent[]): RuleOutcome | null;
+  /** `twisted`/`lr` carry the events as rewritten by earlier rules, and each side's `note`. */
+  rewrite(program: P, twisted: Trace, lr: Trace): RuleOutcome | null;
 }
 
 /** One subject of the oracle: a program generator and an lr runner, against a Python runner. */

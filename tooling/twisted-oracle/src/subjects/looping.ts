@@ -194,7 +194,7 @@ export const settlesLater: SideRule<unknown> = {
         .sort();
       return [...events.filter((e) => e[0] !== "settled"), ["settled-set", settled]];
     };
-    return { twisted: split(twisted), lr: split(lr) };
+    return { twisted: split(twisted.events), lr: split(lr.events) };
   },
 };
 
