@@ -10,9 +10,46 @@ class Boom(Exception):
     pass
 
 
+class TailReactor(SelectReactor):
+    """A reactor with lr's Promise timing (documented rule "events-wait-resumes-after-pass").
+
+    A Deferred returned by a system event trigger that is fired by a delayed call resumes the
+    firing once the current round of delayed calls is over (a Promise's continuation runs after the
+    pass), and the shutdown a stop() requests then begins after that continuation.
+    """
+
+    in_pass = False
+
+    def runUntilCurrent(self):
+        self.tail = []
+        pending = []
+        self.fireSystemEvent = pending.append  # shadows the method during the pass
+        self.in_pass = True
+        try:
+            SelectReactor.runUntilCurrent(self)
+        finally:
+            self.in_pass = False
+            del self.fireSystemEvent
+        tail, self.tail = self.tail, []
+        for fn in tail:
+            fn()
+        if self._justStopped:
+            self._justStopped = False
+            pending.append("shutdown")
+        for event in pending:
+            self.fireSystemEvent(event)
+
+
 @subject("events")
 def events_subject(program):
-    r = SelectReactor()
+    plain = run_events(program, SelectReactor())
+    ruled = run_events(program, TailReactor())
+    if plain == ruled:
+        return {"events": plain}
+    return {"events": ruled, "deviations": ["events-wait-resumes-after-pass"]}
+
+
+def run_events(program, r):
     events = []
     ids = {}
 
@@ -48,8 +85,13 @@ def events_subject(program):
 
                 def done(a=a, d=d):
                     events.append(["waited", a["id"]])
-                    run_body(a["body"])
-                    d.callback(None)
+                    try:
+                        run_body(a["body"])
+                    finally:
+                        if getattr(r, "in_pass", False):
+                            r.tail.append(lambda: d.callback(None))
+                        else:
+                            d.callback(None)
 
                 r.callLater(0, done)
                 return d
@@ -88,4 +130,4 @@ def events_subject(program):
     events.append(["returned"])
     r.removeReader(r.waker)
     r.waker.connectionLost(None)
-    return {"events": events}
+    return events

@@ -68,4 +68,23 @@ export const RULES: ReadonlyMap<string, DeviationRule> = new Map<string, Deviati
         "a unix: client takes one positional argument (the path); Twisted ignores more when path= is given, lr rejects them",
     },
   ],
+  [
+    "events-wait-resumes-after-pass",
+    {
+      subject: "events",
+      summary:
+        "a Promise returned by a before-startup/shutdown trigger and settled by a delayed call resumes the firing after that timer pass, not inside the call",
+    },
+  ],
+  [
+    "endpoint-fractional-timeout",
+    {
+      subject: "endpoints",
+      summary: "timeout= takes a fractional number of seconds (Twisted: an integer)",
+    },
+  ],
+  [
+    "endpoint-unix-path-alias",
+    { subject: "endpoints", summary: "a unix: server takes path= as an alias of address=" },
+  ],
 ]);

@@ -20,6 +20,11 @@ export interface FireOptions {
   readonly onError: (error: unknown, event: string, phase: SystemEventPhase) => void;
   /** The `before` wait hit its bound. */
   readonly onTimeout: (event: string, pending: number) => void;
+  /**
+   * Asked once the `before` phase (and its wait) is over: `false` ends the firing there, without the
+   * owner's `during` work and the `during`/`after` triggers (a reactor stopped while starting up).
+   */
+  readonly proceed?: () => boolean;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -73,6 +78,7 @@ export class SystemEventTriggers {
     const waits: Promise<unknown>[] = [];
     this.#runPhase(event, "before", phases, options, (r) => waits.push(Promise.resolve(r)));
     if (waits.length > 0) await this.#bounded(event, waits, options);
+    if (options.proceed && !options.proceed()) return;
     if (options.during) {
       try {
         await options.during();

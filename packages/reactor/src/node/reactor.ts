@@ -106,7 +106,20 @@ export class Reactor implements ReactorLike, ReactorTLS {
   readonly #triggers = new SystemEventTriggers();
   #state: ReactorState = "stopped";
   #running = false;
-  #stopRequested = false;
+  /** A stop() is waiting for the end of the current (or next) timer pass. */
+  #shutdownPending = false;
+  /** A timer pass is running (stop() from a delayed call shuts down right after the pass). */
+  #inPass = false;
+  /**
+   * Until the next macrotask after a pass that ran calls: Promise continuations of those calls count
+   * as part of the pass (a Deferred's callbacks would have run inside it).
+   */
+  #passTail = false;
+  readonly #endTail = (): void => {
+    this.#passTail = false;
+  };
+  /** The "shutdown" event is being fired (set until the reactor has stopped). */
+  #shutdownBegun = false;
   #done: { promise: Promise<void>; resolve: () => void } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
@@ -163,37 +176,51 @@ export class Reactor implements ReactorLike, ReactorTLS {
     this.#done = { promise, resolve };
     // Like reactor.run() blocking: keep the process alive for as long as the reactor runs.
     this.#keepAlive = setInterval(() => {}, MAX_TIMER_MS);
+    // Timed calls run while starting up (Twisted's loop iterates during a "before startup" wait):
+    // a trigger may wait on a callLater, also behind calls scheduled before run().
+    this.#arm();
+    void this.#startUpPhases();
+    return promise;
+  }
+
+  async #startUpPhases(): Promise<void> {
     await this.#triggers.fire("startup", {
       during: () => this.#startUp(),
       beforeTimeoutMs: this.#triggerTimeoutMs,
       onError: (error, event, phase) => this.#reportTrigger(error, event, phase),
       onTimeout: (event, n) => this.#reportTriggerTimeout(event, n),
+      // Once the shutdown has begun (a stop() while "before startup" triggers were awaited, and the
+      // wait outlived the next timer pass), startup is not finished.
+      proceed: () => !this.#shutdownBegun,
     });
+    if (!this.#running) return; // stopped before the "during startup" phase
     const whenRunning = this.#whenRunning;
     this.#whenRunning = [];
     for (const entry of whenRunning) this.#guard("callWhenRunning callback", entry.fn);
-    if (this.#stopRequested && (this.#state as ReactorState) === "running") {
-      this.#stopRequested = false;
-      this.#beginShutdown();
-    }
-    return promise;
   }
 
   stop(): Promise<void> {
     const done = this.#done;
-    if (!done || this.#state === "stopped" || this.#state === "stopping" || this.#stopRequested)
+    if (!done || this.#state === "stopped" || this.#state === "stopping")
       throw new ReactorNotRunning();
-    if (this.#state === "starting") {
-      this.#stopRequested = true;
-      return done.promise;
-    }
     this.#beginShutdown();
     return done.promise;
   }
 
   callWhenRunning(fn: () => unknown): TriggerId | undefined {
     if (this.#running) {
-      this.#guard("callWhenRunning callback", fn);
+      // As Twisted: a plain call when already running, so a throw reaches the caller. A rejected
+      // Promise is reported.
+      const r = fn();
+      if (
+        r !== null &&
+        typeof r === "object" &&
+        typeof (r as PromiseLike<unknown>).then === "function"
+      ) {
+        (r as PromiseLike<unknown>).then(undefined, (e: unknown) =>
+          this.#reportCallback("callWhenRunning callback", e),
+        );
+      }
       return undefined;
     }
     // One-shot, so kept apart from the persistent system event triggers; its id still removes it.
@@ -222,7 +249,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
 
   #startUp(): void {
     this.#running = true;
-    this.#state = "running";
+    if (this.#state === "starting") this.#state = "running"; // a stop() may be pending
+
     this.#acceptingJobs = true;
     for (const port of [...this.#ports]) port.startListening();
     const deferred = [...this.#deferredConnectors];
@@ -234,11 +262,33 @@ export class Reactor implements ReactorLike, ReactorTLS {
     this.#arm();
   }
 
+  /**
+   * As Twisted's reactor, the shutdown begins at the end of a round of due timed calls: right after
+   * the current pass when stop() is called from a delayed call (calls that pass created wait), else
+   * after the calls due now have run. Promise continuations started by that pass run first (a
+   * Deferred's callbacks would have run inside the pass). A stop() from inside any callback thus
+   * never tears down the connection whose callback is still on the stack.
+   */
   #beginShutdown(): void {
     this.#state = "stopping";
-    // Like Twisted, the shutdown starts on a later turn: a stop() from inside a callback never tears
-    // down the connection whose callback is still on the stack.
+    this.#shutdownPending = true;
+    if (this.#inPass) return; // #pass starts it
+    if (this.#passTail) {
+      this.#shutdownAfterContinuations();
+      return;
+    }
     setImmediate(() => {
+      this.#runPass();
+      this.#shutdownAfterContinuations();
+    });
+  }
+
+  #shutdownAfterContinuations(): void {
+    // Every microtask queued by the pass runs before the next macrotask.
+    setImmediate(() => {
+      this.#shutdownPending = false;
+      this.#shutdownBegun = true;
+      this.#arm(); // calls keep running while "before shutdown" triggers are awaited
       void this.#shutDown();
     });
   }
@@ -259,6 +309,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
     if (this.#keepAlive) clearInterval(this.#keepAlive);
     this.#keepAlive = null;
     this.#state = "stopped";
+    this.#shutdownBegun = false;
+    this.#running = false;
     const done = this.#done;
     this.#done = null;
     done?.resolve();
@@ -348,9 +400,26 @@ export class Reactor implements ReactorLike, ReactorTLS {
     this.#timer = null;
     this.#immediate = null;
     this.#timerAt = Number.POSITIVE_INFINITY;
-    this.#scheduler.runDue(performance.now());
-    this.#arm();
+    // Between a stop() and the start of the shutdown no more calls run (they would not in Twisted).
+    if (this.#shutdownPending) return;
+    this.#runPass();
+    if (this.#shutdownPending) this.#shutdownAfterContinuations();
+    else this.#arm();
   };
+
+  #runPass(): void {
+    this.#inPass = true;
+    let ran = 0;
+    try {
+      ran = this.#scheduler.runDue(performance.now());
+    } finally {
+      this.#inPass = false;
+    }
+    if (ran > 0 && !this.#passTail) {
+      this.#passTail = true;
+      setImmediate(this.#endTail);
+    }
+  }
 
   #arm(): void {
     if (this.#state === "stopped") return;

@@ -67,7 +67,7 @@ const KEYS = [
 const token = (pool: string[]) =>
   fc
     .tuple(fc.constantFrom(...pool), fc.boolean())
-    .map(([v, escape]) => (escape ? v.replace(/[:=\\]/g, (c) => `\\${c}`) : v));
+    .map(([v, quote]) => (quote ? v.replace(/[:=\\]/g, (c) => `\\${c}`) : v));
 
 const item = fc.oneof(
   { arbitrary: token(VALUES), weight: 2 },
@@ -146,7 +146,7 @@ const PY_OCTAL = /^\s*[+-]?(0[oO])?_?[0-7]+(_[0-7]+)*\s*$/;
  */
 const stricterValues: SideRule<EndpointProgram> = {
   id: "endpoint-stricter-values",
-  rewrite(_program, twisted, lr) {
+  rewrite(program, twisted, lr) {
     if (isError(twisted.events) || !isError(lr.events)) return null;
     const note = lr.note ?? "";
     const value = /\(at "(?:[^"=]*=)?(.*)"\)\.$/.exec(note)?.[1] ?? null;
@@ -154,7 +154,10 @@ const stricterValues: SideRule<EndpointProgram> = {
     const ok =
       (/must be an integer from/.test(note) && (PY_INT.test(value) || /^\d+$/.test(value))) ||
       /: missing \w+/.test(note) ||
-      (/lockfile must be 0 or 1/.test(note) && PY_INT.test(value)) ||
+      // Twisted converts lockfile= with int() and passes checkPID= on unconverted (any string).
+      (/lockfile must be 0 or 1/.test(note) &&
+        (PY_INT.test(value) || /(^|:)checkPID=/.test(program.description))) ||
+      (/must be a number of seconds/.test(note) && PY_INT.test(value)) ||
       (/mode must be an octal number/.test(note) && PY_OCTAL.test(value));
     return ok ? { twisted: [["error"]], lr: lr.events } : null;
   },
@@ -197,7 +200,51 @@ const emptyType: SideRule<EndpointProgram> = {
   },
 };
 
+/**
+ * "endpoint-extra-positionals": a unix: client takes one positional argument, the path, and not also
+ * `path=`; Twisted ignores further positionals when `path=` is given and lets a positional path
+ * override `path=`.
+ */
+const extraPositionals: SideRule<EndpointProgram> = {
+  id: "endpoint-extra-positionals",
+  rewrite(program, twisted, lr) {
+    if (program.kind !== "client" || isError(twisted.events) || !isError(lr.events)) return null;
+    const note = lr.note ?? "";
+    if (!/too many positional arguments for unix|path is given twice/.test(note)) return null;
+    return { twisted: [["error"]], lr: lr.events };
+  },
+};
+
+/** "endpoint-fractional-timeout": lr accepts a fractional number of seconds for `timeout=`; Twisted's int() does not. */
+const fractionalTimeout: SideRule<EndpointProgram> = {
+  id: "endpoint-fractional-timeout",
+  rewrite(program, twisted, lr) {
+    if (!isError(twisted.events) || isError(lr.events)) return null;
+    const m = /int\(\) with base 10: '(\d+\.\d+)'/.exec(twisted.note ?? "");
+    if (m === null || !program.description.includes(`timeout=${m[1]}`)) return null;
+    return { twisted: lr.events, lr: lr.events };
+  },
+};
+
+/** "endpoint-unix-path-alias": an lr unix: server also takes `path=` for `address=`; Twisted knows only `address=`. */
+const unixPathAlias: SideRule<EndpointProgram> = {
+  id: "endpoint-unix-path-alias",
+  rewrite(program, twisted, lr) {
+    if (
+      program.kind !== "server" ||
+      !isError(twisted.events) ||
+      only(lr.events)[0] !== "unix-server"
+    )
+      return null;
+    if (!/unexpected keyword argument 'path'/.test(twisted.note ?? "")) return null;
+    return { twisted: lr.events, lr: lr.events };
+  },
+};
+
 const ENDPOINT_RULES: readonly SideRule<EndpointProgram>[] = [
+  fractionalTimeout,
+  unixPathAlias,
+  extraPositionals,
   stricterValues,
   lockfileIgnored,
   defaultMode,

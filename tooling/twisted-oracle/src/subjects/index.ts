@@ -25,3 +25,12 @@ export const SUBJECTS: readonly Subject<never>[] = [
   endpointSubject as Subject<never>,
   eventsSubject as Subject<never>,
 ];
+
+/**
+ * The subjects `pnpm test` checks. The line-protocol subjects join once @lr/line-protocol's fixes
+ * for issue 13 (the `lineproto` branch) are on main; until then `pnpm oracle --subject line-text`
+ * (and line-bytes, lineonly, netstring, intn) runs them and lists their divergences.
+ */
+export const CHECKED_SUBJECTS: readonly Subject<never>[] = SUBJECTS.filter(
+  (s) => !["line-text", "line-bytes", "lineonly", "netstring", "intn"].includes(s.name),
+);
