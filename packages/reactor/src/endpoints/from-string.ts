@@ -235,13 +235,18 @@ export function serverFromString(
       const key = readFile(description, "privateKey", keyFile);
       let cert = readFile(description, "certKey", certFile);
       const chain = v.get("extraCertChain");
-      // Given, even empty, it must name a readable file (Twisted: an error too).
-      if (chain !== undefined)
-        cert = Buffer.concat([
-          cert,
-          Buffer.from("\n"),
-          readFile(description, "extraCertChain", chain),
-        ]);
+      // Given, even empty, it must name a readable file holding at least one PEM certificate
+      // (as Twisted's check).
+      if (chain !== undefined) {
+        const chainPem = readFile(description, "extraCertChain", chain);
+        if (!chainPem.includes("-----BEGIN CERTIFICATE-----"))
+          throw new BadEndpointError(
+            description,
+            `extraCertChain=${chain}`,
+            "the chain file does not contain any certificate in PEM format",
+          );
+        cert = Buffer.concat([cert, Buffer.from("\n"), chainPem]);
+      }
       const tlsOptions: TlsOptions = { key, cert };
       const dh = v.get("dhParameters");
       if (dh) tlsOptions.dhparam = readFile(description, "dhParameters", dh);

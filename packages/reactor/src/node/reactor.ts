@@ -120,6 +120,8 @@ export class Reactor implements ReactorLike, ReactorTLS {
   };
   /** The "shutdown" event is being fired (set until the reactor has stopped). */
   #shutdownBegun = false;
+  /** How many times run() was called (a startup resumed after its run ended must not go on). */
+  #runs = 0;
   #done: { promise: Promise<void>; resolve: () => void } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
@@ -179,11 +181,11 @@ export class Reactor implements ReactorLike, ReactorTLS {
     // Timed calls run while starting up (Twisted's loop iterates during a "before startup" wait):
     // a trigger may wait on a callLater, also behind calls scheduled before run().
     this.#arm();
-    void this.#startUpPhases();
+    void this.#startUpPhases(++this.#runs);
     return promise;
   }
 
-  async #startUpPhases(): Promise<void> {
+  async #startUpPhases(run: number): Promise<void> {
     await this.#triggers.fire("startup", {
       during: () => this.#startUp(),
       beforeTimeoutMs: this.#triggerTimeoutMs,
@@ -191,9 +193,11 @@ export class Reactor implements ReactorLike, ReactorTLS {
       onTimeout: (event, n) => this.#reportTriggerTimeout(event, n),
       // Once the shutdown has begun (a stop() while "before startup" triggers were awaited, and the
       // wait outlived the next timer pass), startup is not finished.
-      proceed: () => !this.#shutdownBegun,
+      proceed: () =>
+        run === this.#runs &&
+        (this.#state === "starting" || (this.#state === "stopping" && !this.#shutdownBegun)),
     });
-    if (!this.#running) return; // stopped before the "during startup" phase
+    if (run !== this.#runs || !this.#running) return; // stopped before "during startup"
     const whenRunning = this.#whenRunning;
     this.#whenRunning = [];
     for (const entry of whenRunning) this.#guard("callWhenRunning callback", entry.fn);
