@@ -93,8 +93,84 @@ BASES = {
 }
 
 
+class _Closing(Exception):
+    """Raised by a handler called while the transport is disconnecting (rule "closing")."""
+
+
+def with_rules(P, closing, reentrant):
+    """Patches a receiver class to lr's documented rules (lineproto's section of the differences
+    page): "closing", nothing is delivered once transport.disconnecting (parsing of the current read
+    stops there); "frames.reentrant", dataReceived called from a handler is queued behind the
+    current buffer."""
+
+    class Q(P):
+        def dataReceived(self, data):
+            if closing and self.transport.disconnecting:
+                # Kept, not delivered (LineReceiver's clearLineBuffer() still returns it).
+                if isinstance(getattr(self, "_buffer", None), bytes):
+                    self._buffer += data
+                return None
+            if reentrant:
+                if getattr(self, "_oracle_busy", False):
+                    self._oracle_queue.append(data)
+                    return None
+                self._oracle_busy = True
+                self._oracle_queue = [data]
+            try:
+                if not reentrant:
+                    return P.dataReceived(self, data)
+                while self._oracle_queue:
+                    if closing and self.transport.disconnecting:
+                        break
+                    P.dataReceived(self, self._oracle_queue.pop(0))
+                return None
+            except _Closing:
+                return None
+            finally:
+                if reentrant:
+                    self._oracle_busy = False
+
+    if closing:
+        for name in (
+            "lineReceived",
+            "rawDataReceived",
+            "lineLengthExceeded",
+            "stringReceived",
+            "lengthLimitExceeded",
+            "_handleParseError",
+        ):
+            original = getattr(P, name, None)
+            if original is None:
+                continue
+
+            def guarded(self, *args, _original=original):
+                if self.transport.disconnecting:
+                    raise _Closing()
+                return _original(self, *args)
+
+            setattr(Q, name, guarded)
+    return Q
+
+
+REENTRANT = ("lineonly", "int8", "int16", "int32")
+
+
 @subject("lines")
 def lines_subject(program):
+    plain = run_lines(program, False, False)
+    reentrant = program["cls"] in REENTRANT
+    ruled = run_lines(program, True, reentrant)
+    if plain == ruled:
+        return {"events": plain}
+    applied = []
+    if run_lines(program, False, reentrant) != ruled:
+        applied.append("closing")
+    if reentrant and run_lines(program, True, False) != ruled:
+        applied.append("frames.reentrant")
+    return {"events": ruled, "deviations": applied or ["closing"]}
+
+
+def run_lines(program, closing, reentrant):
     events = []
     cls = program["cls"]
     text = program.get("text", False)
@@ -102,6 +178,8 @@ def lines_subject(program):
         P = make_line_class(BASES[cls], text, program, events)
     else:
         P = make_string_class(BASES[cls], program, events)
+    if closing or reentrant:
+        P = with_rules(P, closing, reentrant)
     proto = P()
     if "delimiter" in program:
         proto.delimiter = b(program["delimiter"])
@@ -117,4 +195,4 @@ def lines_subject(program):
     if cls == "netstring":
         events.append(["brokenPeer", bool(proto.brokenPeer)])
     events.append(["end", transport.value().decode("latin-1"), bool(transport.disconnecting)])
-    return {"events": events}
+    return events

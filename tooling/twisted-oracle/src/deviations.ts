@@ -87,4 +87,36 @@ export const RULES: ReadonlyMap<string, DeviationRule> = new Map<string, Deviati
     "endpoint-unix-path-alias",
     { subject: "endpoints", summary: "a unix: server takes path= as an alias of address=" },
   ],
+  [
+    "closing",
+    {
+      subject: "lines",
+      summary:
+        "no line/string receiver delivers anything once transport.disconnecting (lineproto's section of the differences page)",
+    },
+  ],
+  [
+    "frames.reentrant",
+    {
+      subject: "lines",
+      summary:
+        "dataReceived called from a handler is queued behind the current buffer for every receiver (lineproto's section)",
+    },
+  ],
+  [
+    "line.early-overflow",
+    {
+      subject: "lines",
+      summary:
+        "LineReceiver rejects an unterminated line as soon as it is certainly too long (lineproto's section)",
+    },
+  ],
+  [
+    "lineonly.overflow-data",
+    {
+      subject: "lines",
+      summary:
+        "LineOnlyReceiver.lineLengthExceeded gets the line, the delimiter and the rest held, as LineReceiver's (lineproto's section)",
+    },
+  ],
 ]);

@@ -13,7 +13,7 @@ import {
 } from "@lr/line-protocol";
 import { StringTransport } from "@lr/testing";
 import * as fc from "fast-check";
-import type { Subject, Trace, TraceEvent } from "../subject.js";
+import type { SideRule, Subject, Trace, TraceEvent } from "../subject.js";
 
 /** A reaction. Strings are bytes written as latin-1 (one char per byte). */
 export type LineAction =
@@ -115,17 +115,24 @@ export const frameArbitrary = (classes: LineProgram["cls"][]): fc.Arbitrary<Line
   fc.constantFrom(...classes).chain((cls) =>
     fc.record({
       cls: fc.constant(cls),
-      max: fc.integer({ min: 0, max: 14 }),
+      // Twisted computes log10(MAX_LENGTH) for netstrings: 0 is not a valid limit there.
+      max: fc.integer({ min: cls === "netstring" ? 1 : 0, max: 14 }),
       chunks: frameChunks(cls),
       react: fc.record({
         string: fc.dictionary(
           fc.integer({ min: 1, max: 4 }).map(String),
           fc.array(
             fc.oneof(
-              fc.record({ k: fc.constant("max" as const), n: fc.integer({ min: 0, max: 14 }) }),
               fc.record({
-                k: fc.constantFrom("pause" as const, "resume" as const, "lose" as const),
+                k: fc.constant("max" as const),
+                n: fc.integer({ min: cls === "netstring" ? 1 : 0, max: 14 }),
               }),
+              // Twisted's NetstringReceiver cannot pause (deliberate difference frames.pausable).
+              cls === "netstring"
+                ? fc.record({ k: fc.constant("lose" as const) })
+                : fc.record({
+                    k: fc.constantFrom("pause" as const, "resume" as const, "lose" as const),
+                  }),
               fc.record({ k: fc.constant("send" as const), s: fc.constantFrom("x", "") }),
             ),
             { minLength: 1, maxLength: 2 },
@@ -133,11 +140,14 @@ export const frameArbitrary = (classes: LineProgram["cls"][]): fc.Arbitrary<Line
           { maxKeys: 2 },
         ),
       }),
-      between: fc.dictionary(
-        fc.integer({ min: 0, max: 5 }).map(String),
-        fc.array(fc.record({ k: fc.constant("resume" as const) }), { maxLength: 1 }),
-        { maxKeys: 2 },
-      ),
+      between:
+        cls === "netstring"
+          ? fc.constant({})
+          : fc.dictionary(
+              fc.integer({ min: 0, max: 5 }).map(String),
+              fc.array(fc.record({ k: fc.constant("resume" as const) }), { maxLength: 1 }),
+              { maxKeys: 2 },
+            ),
     }),
   );
 
@@ -309,6 +319,38 @@ export function runLines(program: LineProgram): Trace {
   return { events };
 }
 
+/**
+ * Rewrites the one `exceeded` event the two traces have at the same place when `accept(twisted, lr)`
+ * holds for their data: the rule then explains the difference of what lineLengthExceeded was given.
+ */
+function exceededRule(
+  id: string,
+  cls: LineProgram["cls"],
+  accept: (twisted: string, lr: string) => boolean,
+): SideRule<LineProgram> {
+  return {
+    id,
+    rewrite(program, twisted, lr) {
+      if (program.cls !== cls) return null;
+      const i = twisted.events.findIndex((e) => e[0] === "exceeded");
+      const l = lr.events[i];
+      const t = twisted.events[i];
+      if (i < 0 || t === undefined || l?.[0] !== "exceeded") return null;
+      if (!accept(String(t[1]), String(l[1])) || t[1] === l[1]) return null;
+      const events = [...twisted.events];
+      events[i] = l;
+      return { twisted: events, lr: lr.events };
+    },
+  };
+}
+
+/** "line.early-overflow": LineReceiver rejects an unterminated line as soon as it is certainly too long, so it passes less. */
+const earlyOverflow = exceededRule("line.early-overflow", "line", (t, l) => t.startsWith(l));
+/** "lineonly.overflow-data": LineOnlyReceiver passes the line, the delimiter and the rest held, where Twisted passes the line. */
+const lineOnlyOverflow = exceededRule("lineonly.overflow-data", "lineonly", (t, l) =>
+  l.startsWith(t),
+);
+
 const lineSubject = (
   name: string,
   title: string,
@@ -320,6 +362,7 @@ const lineSubject = (
   pySubject: "lines",
   arbitrary,
   runLr: runLines,
+  rules: [earlyOverflow, lineOnlyOverflow],
 });
 
 export const lineTextSubject = lineSubject(
