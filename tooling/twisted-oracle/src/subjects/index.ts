@@ -27,10 +27,10 @@ export const SUBJECTS: readonly Subject<never>[] = [
 ];
 
 /**
- * The subjects `pnpm test` checks. The line-protocol subjects join once @lr/line-protocol's fixes
- * for issue 13 (the `lineproto` branch) are on main; until then `pnpm oracle --subject line-text`
- * (and line-bytes, lineonly, netstring, intn) runs them and lists their divergences.
+ * The subjects `pnpm test` checks. LineReceiver and LineOnlyReceiver still show divergences no
+ * documented rule explains (listed in the oracle's report); until they are fixed or documented,
+ * `pnpm oracle --subject line-text` (and line-bytes, lineonly) runs them.
  */
 export const CHECKED_SUBJECTS: readonly Subject<never>[] = SUBJECTS.filter(
-  (s) => !["line-text", "line-bytes", "lineonly", "netstring", "intn"].includes(s.name),
+  (s) => !["line-text", "line-bytes", "lineonly"].includes(s.name),
 );
