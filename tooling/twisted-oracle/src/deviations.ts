@@ -119,4 +119,12 @@ export const RULES: ReadonlyMap<string, DeviationRule> = new Map<string, Deviati
         "LineOnlyReceiver.lineLengthExceeded gets the line, the delimiter and the rest held, as LineReceiver's (lineproto's section)",
     },
   ],
+  [
+    "endpoint-empty-bind-address",
+    {
+      subject: "endpoints",
+      summary:
+        "an empty bindAddress= means no bind address (Twisted binds to the wildcard address, port 0)",
+    },
+  ],
 ]);

@@ -158,6 +158,8 @@ const stricterValues: SideRule<EndpointProgram> = {
       (/lockfile must be 0 or 1/.test(note) &&
         (PY_INT.test(value) || /(^|:)checkPID=/.test(program.description))) ||
       (/must be a number of seconds/.test(note) && PY_INT.test(value)) ||
+      // The same option under two names (lockfile= and checkPID=): Twisted lets one win.
+      /: lockfile is given twice/.test(note) ||
       (/mode must be an octal number/.test(note) && PY_OCTAL.test(value));
     return ok ? { twisted: [["error"]], lr: lr.events } : null;
   },
@@ -241,7 +243,22 @@ const unixPathAlias: SideRule<EndpointProgram> = {
   },
 };
 
+/**
+ * "endpoint-empty-bind-address": an empty `bindAddress=` means no bind address in lr; Twisted binds
+ * to ("", 0) before connecting, which is what an unbound socket does anyway (any address, any port).
+ */
+const emptyBindAddress: SideRule<EndpointProgram> = {
+  id: "endpoint-empty-bind-address",
+  rewrite(_program, twisted, lr) {
+    const t = only(twisted.events);
+    const l = only(lr.events);
+    if (t[0] !== "tcp-client" || l[0] !== "tcp-client" || t[4] !== "" || l[4] !== null) return null;
+    return { twisted: [[...t.slice(0, 4), null]], lr: lr.events };
+  },
+};
+
 const ENDPOINT_RULES: readonly SideRule<EndpointProgram>[] = [
+  emptyBindAddress,
   fractionalTimeout,
   unixPathAlias,
   extraPositionals,
