@@ -152,30 +152,60 @@ def with_rules(P, closing, reentrant):
     return Q
 
 
+def held_length(buffer, delimiter):
+    """Length of a held partial line, not counting a trailing piece of the delimiter."""
+    for k in range(min(len(delimiter) - 1, len(buffer)), 0, -1):
+        if buffer.endswith(delimiter[:k]):
+            return len(buffer) - k
+    return len(buffer)
+
+
+class ExactMaxLineOnly(basic.LineOnlyReceiver):
+    """LineOnlyReceiver with lr's rule "lineonly.exact-max": a held partial line is too long only
+    when it is longer than MAX_LENGTH without a trailing piece of the delimiter."""
+
+    def dataReceived(self, data):
+        pieces = (self._buffer + data).split(self.delimiter)
+        self._buffer = pieces.pop()
+        for line in pieces:
+            if self.transport.disconnecting:
+                return None
+            if len(line) > self.MAX_LENGTH:
+                return self.lineLengthExceeded(line)
+            self.lineReceived(line)
+        if held_length(self._buffer, self.delimiter) > self.MAX_LENGTH:
+            return self.lineLengthExceeded(self._buffer)
+        return None
+
+
 REENTRANT = ("lineonly", "int8", "int16", "int32")
 
 
 @subject("lines")
 def lines_subject(program):
-    plain = run_lines(program, False, False)
+    plain = run_lines(program, False, False, False)
     reentrant = program["cls"] in REENTRANT
-    ruled = run_lines(program, True, reentrant)
+    exact = program["cls"] == "lineonly"
+    ruled = run_lines(program, True, reentrant, exact)
     if plain == ruled:
         return {"events": plain}
     applied = []
-    if run_lines(program, False, reentrant) != ruled:
+    if run_lines(program, False, reentrant, exact) != ruled:
         applied.append("closing")
-    if reentrant and run_lines(program, True, False) != ruled:
+    if reentrant and run_lines(program, True, False, exact) != ruled:
         applied.append("frames.reentrant")
+    if exact and run_lines(program, True, reentrant, False) != ruled:
+        applied.append("lineonly.exact-max")
     return {"events": ruled, "deviations": applied or ["closing"]}
 
 
-def run_lines(program, closing, reentrant):
+def run_lines(program, closing, reentrant, exact=False):
     events = []
     cls = program["cls"]
     text = program.get("text", False)
     if cls in ("line", "lineonly"):
-        P = make_line_class(BASES[cls], text, program, events)
+        base = ExactMaxLineOnly if exact else BASES[cls]
+        P = make_line_class(base, text, program, events)
     else:
         P = make_string_class(BASES[cls], program, events)
     if closing or reentrant:

@@ -127,4 +127,12 @@ export const RULES: ReadonlyMap<string, DeviationRule> = new Map<string, Deviati
         "an empty bindAddress= means no bind address (Twisted binds to the wildcard address, port 0)",
     },
   ],
+  [
+    "lineonly.exact-max",
+    {
+      subject: "lines",
+      summary:
+        "LineOnlyReceiver accepts a line of exactly MAX_LENGTH bytes whatever the chunking (lineproto's section)",
+    },
+  ],
 ]);
