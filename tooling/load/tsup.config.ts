@@ -1,8 +1,8 @@
-import { defineConfig } from "tsup";
+import { program } from "@lr/tsup-config";
 
 // Every process the benchmark, soak and fault suite start is a plain built .js file run by
 // `node` (no tsx loader in the measured processes, so peak RSS compares like with like).
-export default defineConfig({
+export default program({
   entry: {
     "bench-e2e": "src/bench-e2e.ts",
     soak: "src/soak.ts",
@@ -12,11 +12,4 @@ export default defineConfig({
     "servers/discard": "src/servers/discard.ts",
     "servers/lr-reactor": "src/servers/lr-reactor.ts",
   },
-  format: ["esm"],
-  platform: "node",
-  target: "node20",
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  splitting: false,
 });

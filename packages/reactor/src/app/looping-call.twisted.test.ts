@@ -21,7 +21,7 @@ class TestError extends Error {}
 
 describe("LoopingCall (Twisted's LoopTests)", () => {
   it("uses the default reactor as its clock unless told otherwise", async () => {
-    const { reactor } = await import("../node/reactor.js");
+    const { reactor } = await import("../node/default-reactor.js");
     expect(new LoopingCall(() => {}).clock).toBe(reactor);
   });
 

@@ -1,4 +1,5 @@
 import { InvalidPhaseError, TriggerNotFoundError } from "../core/errors.js";
+import { isThenable } from "../core/helpers.js";
 import type { SystemEventPhase, SystemEventTrigger, TriggerId } from "../core/interfaces.js";
 
 interface Entry extends TriggerId {
@@ -25,14 +26,8 @@ export interface FireOptions {
    * owner's `during` work and the `during`/`after` triggers (a reactor stopped while starting up).
    */
   readonly proceed?: () => boolean;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
+  /** Told when the firing starts (`true`) and stops (`false`) awaiting `before` Promises. */
+  readonly onWait?: (waiting: boolean) => void;
 }
 
 /**
@@ -77,7 +72,11 @@ export class SystemEventTriggers {
     const phases = this.#events.get(event);
     const waits: Promise<unknown>[] = [];
     this.#runPhase(event, "before", phases, options, (r) => waits.push(Promise.resolve(r)));
-    if (waits.length > 0) await this.#bounded(event, waits, options);
+    if (waits.length > 0) {
+      options.onWait?.(true);
+      await this.#bounded(event, waits, options);
+      options.onWait?.(false);
+    }
     if (options.proceed && !options.proceed()) return;
     if (options.during) {
       try {

@@ -1,4 +1,5 @@
 import { AlreadyCalled, AlreadyCancelled, InvalidArgumentError } from "../core/errors.js";
+import { isThenable } from "../core/helpers.js";
 import type { DelayedCall } from "../core/interfaces.js";
 
 /** The arguments of every call scheduled without any (shared, never mutated). */
@@ -294,14 +295,8 @@ export class Scheduler {
       this.#onError(error, call);
       return;
     }
-    if (
-      result !== null &&
-      typeof result === "object" &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-        this.#onRejection(error, call),
-      );
+    if (isThenable(result)) {
+      result.then(undefined, (error: unknown) => this.#onRejection(error, call));
     }
   }
 
