@@ -7,9 +7,12 @@ import { fileURLToPath } from "node:url";
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const RESULTS_DIR = ".vitest-results";
 
-/** Every package folder of the workspace (packages/*, apps/*, tooling/*). */
+/** Every package folder of the workspace (packages/*, apps/*, tooling/*, examples). */
 export function workspaceDirs() {
   const dirs = [];
+  for (const single of ["examples"]) {
+    if (existsSync(join(root, single, "package.json"))) dirs.push(join(root, single));
+  }
   for (const group of ["packages", "apps", "tooling"]) {
     const base = join(root, group);
     if (!existsSync(base)) continue;

@@ -14,7 +14,7 @@ import { LrError } from "@lr/reactor";
  * try { decoder.push(chunk); } catch (e) { if (e instanceof LineTooLongError) socket.destroy(); }
  * ```
  */
-export class LineTooLongError extends LrError {
+export class LineTooLongError extends LrError<"ERR_LINE_TOO_LONG"> {
   /** Bytes of the over-long line seen when the overflow was detected (always > `maxLength`). */
   readonly length: number;
   /** The limit that was exceeded. */
@@ -37,7 +37,7 @@ export class LineTooLongError extends LrError {
  * if (e instanceof FrameTooLongError) console.log(e.length, e.maxLength);
  * ```
  */
-export class FrameTooLongError extends LrError {
+export class FrameTooLongError extends LrError<"ERR_FRAME_TOO_LONG"> {
   /** The announced length. */
   readonly length: number;
   /** The limit that was exceeded. */
@@ -67,7 +67,7 @@ export type NetstringErrorReason =
  * if (e instanceof NetstringParseError && e.reason === "too-long") transport.loseConnection();
  * ```
  */
-export class NetstringParseError extends LrError {
+export class NetstringParseError extends LrError<"ERR_NETSTRING_PARSE"> {
   /** What was wrong with the input. */
   readonly reason: NetstringErrorReason;
   constructor(reason: NetstringErrorReason, message: string) {
@@ -85,7 +85,7 @@ export class NetstringParseError extends LrError {
  * try { proto.sendString(big); } catch (e) { if (e instanceof StringTooLongError) { split it } }
  * ```
  */
-export class StringTooLongError extends LrError {
+export class StringTooLongError extends LrError<"ERR_STRING_TOO_LONG"> {
   /** Length in bytes of the string that was refused. */
   readonly length: number;
   /** The exclusive upper bound for the prefix size (2^(8n)). */
@@ -110,7 +110,7 @@ export class StringTooLongError extends LrError {
  * if (e instanceof TruncatedFrameError) console.log(`${e.length} bytes of an unfinished frame`);
  * ```
  */
-export class TruncatedFrameError extends LrError {
+export class TruncatedFrameError extends LrError<"ERR_TRUNCATED_FRAME"> {
   /** Bytes of the unfinished frame that were held. */
   readonly length: number;
   constructor(length: number) {
@@ -130,7 +130,7 @@ export class TruncatedFrameError extends LrError {
  * class Silent extends LineReceiver { override lineReceived(_line: string) {} } // no error
  * ```
  */
-export class NotImplementedError extends LrError {
+export class NotImplementedError extends LrError<"ERR_NOT_IMPLEMENTED"> {
   /** The method that was not overridden, e.g. `"lineReceived"`. */
   readonly method: string;
   constructor(method: string) {

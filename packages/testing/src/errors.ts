@@ -12,7 +12,7 @@ export { SimulationStalledError } from "@lr/reactor/internal";
  * try { assertReactorClean(reactor); } catch (e) { if (e instanceof DirtyReactorError) console.log(e.resources); }
  * ```
  */
-export class DirtyReactorError extends LrError {
+export class DirtyReactorError extends LrError<"ERR_DIRTY_REACTOR"> {
   /** What the reactor still owned. */
   readonly resources: readonly ReactorResource[];
   constructor(resources: readonly ReactorResource[], problems: readonly string[] = []) {
@@ -26,7 +26,7 @@ export class DirtyReactorError extends LrError {
  * A simulated thread job was settled twice (`resolve`/`reject`/`completeAfter` after it already
  * completed or was cancelled). Code `ERR_THREAD_JOB_STATE`.
  */
-export class ThreadJobStateError extends LrError {
+export class ThreadJobStateError extends LrError<"ERR_THREAD_JOB_STATE"> {
   constructor(message: string) {
     super("ERR_THREAD_JOB_STATE", message);
   }

@@ -2,6 +2,8 @@
  * `@lr/testing`: deterministic test doubles for `@lr/reactor` (Twisted's `twisted.internet.testing`
  * and iosim, for TypeScript), an in-memory network, a dirty-reactor check and virtual-time
  * simulation of whole programs.
+ *
+ * @module
  */
 
 export { Clock, type ClockOptions, type RunUntilOptions, settle } from "@lr/reactor/internal";
@@ -12,6 +14,7 @@ export {
   type MemoryNetworkOptions,
 } from "./network/index.js";
 export {
+  type AttachedNetwork,
   assertReactorClean,
   MemoryConnector,
   type MemoryConnectSpec,

@@ -1,13 +1,18 @@
 /**
  * Vitest helpers of `@lr/testing` (Vitest is an optional peer dependency: import this subpath only
  * from test files).
+ *
+ * @module
  */
 import { createReactor, type Reactor, type ReactorCore, type ReactorResource } from "@lr/reactor";
 import { afterEach, beforeEach } from "vitest";
 import { DirtyReactorError } from "./errors.js";
 
 /** What {@link useReactor} needs from a reactor: a life cycle and a list of what it owns. */
-export type CheckableReactor = ReactorCore & { getResources(): readonly ReactorResource[] };
+export type CheckableReactor = ReactorCore & {
+  /** What the reactor still owns (see `Reactor.getResources`). */
+  getResources(): readonly ReactorResource[];
+};
 
 function whenStopped(reactor: CheckableReactor): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -23,10 +28,8 @@ function whenStopped(reactor: CheckableReactor): Promise<void> {
  * Gives each test of the enclosing `describe` (or file) a fresh reactor, and checks it after the
  * test: a reactor left running is stopped and the test fails; a stopped reactor that still owns
  * listeners, connections, connectors, delayed calls or threads fails the test with a
- * `DirtyReactorError` (`ERR_DIRTY_REACTOR`) listing them. Returns a getter for the current reactor.
- *
- * @param create - builds the reactor (default: `createReactor()` from `@lr/reactor`); pass
- *   `() => new MemoryReactorClock()` to check a memory reactor the same way.
+ * `DirtyReactorError` (`ERR_DIRTY_REACTOR`) listing them. Returns a getter for the current reactor
+ * (a real one, from `createReactor()`; pass `create` for another kind).
  *
  * @example
  * ```ts
@@ -40,6 +43,12 @@ function whenStopped(reactor: CheckableReactor): Promise<void> {
  * ```
  */
 export function useReactor(): () => Reactor;
+/**
+ * Like `useReactor()`, with the reactor each test gets built by `create`.
+ *
+ * @param create - builds the reactor; pass `() => new MemoryReactorClock()` to check a memory
+ *   reactor the same way.
+ */
 export function useReactor<R extends CheckableReactor>(create: () => R): () => R;
 export function useReactor<R extends CheckableReactor>(create?: () => R): () => R {
   const make = create ?? (() => createReactor() as unknown as R);

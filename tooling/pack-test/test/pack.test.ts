@@ -2,92 +2,20 @@
 // tarballs with plain npm in a folder outside the workspace and use them there
 // like a consumer: ESM import, CommonJS require (Node >= 20.19), tsc with
 // nodenext and bundler resolution, and small real programs.
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { installConsumer, nodeTypes, pkgs, sh, tsc } from "./support/packed.js";
 
-const run = promisify(execFile);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-const nodeTypes = join(root, "node_modules", "@types");
-const pkgs = [
-  { name: "@lr/reactor", dir: "packages/reactor" },
-  { name: "@lr/testing", dir: "packages/testing" },
-  { name: "@lr/line-protocol", dir: "packages/line-protocol" },
-] as const;
-
-let work = "";
+const packed = inject("packed");
+const { work, tarballs, manifests } = packed;
 let consumer = "";
-const tarballs: Record<string, string> = {};
-const manifests: Record<string, Record<string, unknown>> = {};
-
-async function sh(cmd: string, args: string[], cwd: string, timeout = 60_000) {
-  try {
-    return await run(cmd, args, { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: cleanEnv() });
-  } catch (e) {
-    const err = e as Error & { stdout?: string; stderr?: string };
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed in ${cwd}: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
-    );
-  }
-}
-
-// pnpm puts its own npm_* variables in the environment of scripts; the
-// consumer must behave like a fresh shell, not like a workspace script. Only
-// the network settings (registry, certificates, proxies, cache) are kept.
-const KEEP =
-  /^npm_config_(registry|cafile|ca|cert|key|strict_ssl|proxy|https_proxy|noproxy|cache)$/i;
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (KEEP.test(k) || !/^(npm_|pnpm_|NODE_OPTIONS$|VITEST|TURBO_)/i.test(k)) env[k] = v;
-  }
-  return env;
-}
 
 const node = (file: string) => sh(process.execPath, [file], consumer, 30_000);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "lr-pack-test-"));
-  const packs = join(work, "tarballs");
-  consumer = join(work, "consumer");
-  mkdirSync(packs);
-  mkdirSync(consumer);
-  for (const p of pkgs) {
-    const before = new Set(readdirSync(packs));
-    await sh("pnpm", ["pack", "--pack-destination", packs], join(root, p.dir));
-    const tgz = readdirSync(packs).find((f) => !before.has(f) && f.endsWith(".tgz"));
-    if (!tgz) throw new Error(`pnpm pack produced no tarball for ${p.name}`);
-    tarballs[p.name] = join(packs, tgz);
-    const { stdout } = await sh("tar", ["-xzOf", join(packs, tgz), "package/package.json"], packs);
-    manifests[p.name] = JSON.parse(stdout) as Record<string, unknown>;
-  }
-  writeFileSync(
-    join(consumer, "package.json"),
-    `${JSON.stringify({ name: "lr-consumer", private: true, type: "module" }, null, 2)}\n`,
-  );
-  await sh(
-    "npm",
-    [
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--no-package-lock",
-      "--loglevel=error",
-      ...pkgs.map((p) => tarballs[p.name] as string),
-    ],
-    consumer,
-    150_000,
-  );
+  consumer = await installConsumer(join(work, "consumer"), packed);
 }, 180_000);
-
-afterAll(() => {
-  if (work && !process.env.LR_KEEP_PACK_TEST) rmSync(work, { recursive: true, force: true });
-});
 
 describe("packed tarballs", () => {
   it.each(pkgs.map((p) => p.name))("%s has no workspace: specifiers left", (name) => {
@@ -104,7 +32,7 @@ describe("packed tarballs", () => {
 
   it("ships dist with types and no tests", async () => {
     for (const p of pkgs) {
-      const { stdout } = await sh("tar", ["-tzf", tarballs[p.name] as string], work);
+      const { stdout } = await sh("tar", ["-tzf", tarballs[p.name]], work);
       const files = stdout.split("\n").filter(Boolean);
       expect(files, p.name).toContain("package/dist/index.js");
       expect(files, p.name).toContain("package/dist/index.d.ts");

@@ -78,6 +78,7 @@ export class ChunkQueue implements AsyncIterable<Uint8Array> {
     wake?.();
   }
 
+  /** Yields the chunks as they are pushed; ends after `end()`, throws the `error()` reason. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void> {
     for (;;) {
       const chunk = this.#queue.shift();

@@ -1,7 +1,8 @@
 /**
  * Web Streams adapter for any {@link Decoder}: a `TransformStream` from byte chunks to its items.
+ * It extends the global `TransformStream` (not `node:stream/web`'s), so that it type-checks with
+ * the global Web streams types `fetch` uses, with or without the DOM library.
  */
-import { TransformStream } from "node:stream/web";
 import { toBytes } from "../bytes.js";
 import type { Decoder } from "../decoders/chunk-decoder.js";
 

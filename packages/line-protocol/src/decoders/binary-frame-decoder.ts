@@ -11,6 +11,7 @@ export abstract class BinaryFrameDecoder extends ChunkDecoder implements Decoder
   /** `true` after a fatal error (input is then ignored until `reset()`). */
   broken = false;
   /** Bytes of a frame spanning chunks. */
+  /** @internal The bytes of a frame that spans chunks. */
   protected readonly acc = new ByteAccumulator();
 
   /** Forgets the format's own parsing state (called by `reset()`). */

@@ -255,7 +255,7 @@ export class LineDecoder extends ChunkDecoder implements Decoder<Uint8Array> {
 
   /**
    * Decodes one window. Returns -1 when it was consumed, else the offset where `onLine` stopped us.
-   * `shortLines`: whether byte lines are short (see {@link LineDecoder.shortByteLines}), when the
+   * `shortLines`: whether byte lines are short (see `shortByteLines`), when the
    * caller already knows; otherwise judged here.
    */
   protected scan(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {

@@ -5,7 +5,7 @@ import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "../decoders/li
 import { NotImplementedError } from "../errors.js";
 import { DeliveryLoop } from "./delivery-loop.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { writeLine } from "./protocol-support.js";
+import { publishLineTooLong, writeLine } from "./protocol-support.js";
 
 /** Shared implementation of {@link LineOnlyReceiver} and {@link BytesLineOnlyReceiver} (not exported). */
 abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends DeliveryLoop {
@@ -80,7 +80,10 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Deliv
           // lines of this read are checked against the new limit).
           return this.canDeliver() && created.maxLength === this.MAX_LENGTH;
         },
-        (overflow) => this.collect(this.lineLengthExceeded(overflow.data)),
+        (overflow) => {
+          publishLineTooLong(this, overflow);
+          this.collect(this.lineLengthExceeded(overflow.data));
+        },
       );
       decoder = created;
       this.#decoder = decoder;

@@ -7,7 +7,7 @@ import { CRLF, DEFAULT_MAX_LINE_LENGTH, type LineCallback } from "../decoders/li
 import { NotImplementedError } from "../errors.js";
 import { DeliveryLoop } from "./delivery-loop.js";
 import { ProtocolDecoder } from "./protocol-decoder.js";
-import { writeLine } from "./protocol-support.js";
+import { publishLineTooLong, writeLine } from "./protocol-support.js";
 
 /**
  * Shared implementation of {@link LineReceiver} (string lines) and {@link BytesLineReceiver} (byte lines).
@@ -130,7 +130,10 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryL
             created.maxLength === this.MAX_LENGTH
           );
         },
-        (overflow) => this.collect(this.lineLengthExceeded(overflow.data)),
+        (overflow) => {
+          publishLineTooLong(this, overflow);
+          this.collect(this.lineLengthExceeded(overflow.data));
+        },
       );
       decoder = created;
       this.#decoder = decoder;

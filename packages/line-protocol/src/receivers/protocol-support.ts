@@ -1,6 +1,7 @@
 /** Small pieces shared by the protocol classes (internal). */
-import type { Transport } from "@lr/reactor";
+import { diagnostics, type ProtocolLike, type Transport } from "@lr/reactor";
 import { toBytes } from "../bytes.js";
+import type { LineOverflow } from "../decoders/line-decoder.js";
 
 /** Promises returned by async handlers during one `dataReceived` call, or `null`. */
 export type PendingResults = PromiseLike<unknown>[] | null;
@@ -38,4 +39,14 @@ export function writeLine(
   if (transport === null) return;
   if (typeof line === "string" && typeof delimiter === "string") transport.write(line + delimiter);
   else transport.writeSequence([line, delimiter]);
+}
+
+/** Publishes `lr:line:too-long` (only when someone subscribes): a receiver got an over-long line. */
+export function publishLineTooLong(protocol: ProtocolLike, overflow: LineOverflow): void {
+  if (diagnostics.lineTooLong.hasSubscribers)
+    diagnostics.lineTooLong.publish({
+      protocol,
+      length: overflow.length,
+      maxLength: overflow.maxLength,
+    });
 }

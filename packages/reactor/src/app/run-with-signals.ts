@@ -37,7 +37,9 @@ export interface StopRequest {
 
 /** A reactor as {@link runWithSignals} needs it; `getConnections` (on `Reactor`) lets a forced stop abort connections. */
 export type SignalReactor = ReactorCore & {
+  /** Where signal handling is reported, unless the options name a logger. */
   readonly logger?: Logger;
+  /** The open connections, aborted by a forced stop. */
   getConnections?(): Transport[];
 };
 

@@ -107,6 +107,7 @@ export class MultiService extends Service implements Iterable<ServiceLike> {
     return s;
   }
 
+  /** Iterates over the child services, in the order they were added. */
   [Symbol.iterator](): Iterator<ServiceLike> {
     return [...this.#services][Symbol.iterator]();
   }

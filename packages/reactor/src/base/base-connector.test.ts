@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Address, tcpAddress } from "../core/address.js";
-import { ConnectionRefusedError } from "../core/errors.js";
+import { ConnectionDone, ConnectionRefusedError } from "../core/errors.js";
 import { ClientFactory } from "../core/factory.js";
 import type { Connector, Transport } from "../core/interfaces.js";
 import { Protocol } from "../core/protocol.js";
@@ -26,7 +26,7 @@ class ManualConnector extends BaseConnector {
     if (!protocol) return null;
     // Only loseConnection() is used by the connector (disconnect()).
     const transport = {
-      loseConnection: () => this.connectionLost(transport, new Error("closed")),
+      loseConnection: () => this.connectionLost(transport, new ConnectionDone("closed")),
     } as unknown as Transport;
     this.connected(transport);
     return transport;

@@ -1,8 +1,10 @@
 import { type Address, formatAddress, tcpAddress, unixAddress } from "../core/address.js";
+import { diagnostics } from "../core/diagnostics.js";
 import {
   AlreadyConnectingError,
   ConnectError,
   ConnectingCancelledError,
+  type ConnectionClosed,
   ConnectTimeoutError,
   NotConnectingError,
 } from "../core/errors.js";
@@ -12,6 +14,7 @@ import type {
   Connector,
   DelayedCall,
   ProtocolLike,
+  ReactorCore,
   ReactorTime,
   Transport,
 } from "../core/interfaces.js";
@@ -32,6 +35,8 @@ export type ConnectorState = "disconnected" | "connecting" | "connected";
 
 /** What a connector needs from the reactor that owns it. */
 export interface ConnectorOwner {
+  /** The reactor named in diagnostics messages; a back end that sets none publishes nothing. */
+  readonly reactor?: ReactorCore;
   /** The reactor's time source (for the connect timeout). */
   readonly clock: ReactorTime;
   /** `true` if attempts may start now (the reactor is running). */
@@ -191,7 +196,7 @@ export abstract class BaseConnector<
   }
 
   /** Back end: the established connection on `transport` closed. */
-  protected connectionLost(transport: T, reason: Error): void {
+  protected connectionLost(transport: T, reason: ConnectionClosed): void {
     if (this.#transport !== transport) return;
     this.#transport = null;
     this.#state = "disconnected";
@@ -216,6 +221,15 @@ export abstract class BaseConnector<
   }
 
   #afterFailure(reason: ConnectError): void {
+    const reactor = this.#owner.reactor;
+    if (diagnostics.connectionError.hasSubscribers && reactor)
+      diagnostics.connectionError.publish({
+        reactor,
+        during: "connect",
+        transport: null,
+        error: reason,
+        code: reason.code,
+      });
     this.#callFactory("clientConnectionFailed", () =>
       this.factory.clientConnectionFailed?.(this, reason),
     );

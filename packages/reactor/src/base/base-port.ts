@@ -1,7 +1,8 @@
 import type { Address } from "../core/address.js";
+import { diagnostics } from "../core/diagnostics.js";
 import { CannotListenError, NotListeningError } from "../core/errors.js";
 import { callGuarded, deferred } from "../core/helpers.js";
-import type { FactoryLike, ListeningPort } from "../core/interfaces.js";
+import type { FactoryLike, ListeningPort, ReactorCore } from "../core/interfaces.js";
 
 /** Where a port listens: a TCP port (and host) or a UNIX path. A back end may add fields (TLS...). */
 export type BasePortSpec =
@@ -18,6 +19,8 @@ export type PortState = "pending" | "binding" | "listening" | "closed";
 
 /** What a port needs from the reactor that owns it. */
 export interface PortOwner {
+  /** The reactor named in diagnostics messages; a back end that sets none publishes nothing. */
+  readonly reactor?: ReactorCore;
   /** The port stopped listening (or failed to bind) and should be forgotten. */
   portClosed(port: BasePort): void;
   /** Reports a bind failure nobody may be waiting for. */
@@ -108,6 +111,15 @@ export abstract class BasePort<S extends BasePortSpec = BasePortSpec> implements
     this.#factoryStarted = true;
     this.#callFactory("doStart", () => this.factory.doStart());
     this.#listening.resolve(address);
+    const reactor = this.#owner.reactor;
+    if (diagnostics.portListening.hasSubscribers && reactor)
+      diagnostics.portListening.publish({ reactor, port: this, address });
+  }
+
+  #publishClosed(): void {
+    const reactor = this.#owner.reactor;
+    if (diagnostics.portClose.hasSubscribers && reactor)
+      diagnostics.portClose.publish({ reactor, port: this, address: this.#address });
   }
 
   /** Back end: the bind failed. The port is closed; `whenListening()` rejects with `CannotListenError`. */
@@ -119,6 +131,7 @@ export abstract class BasePort<S extends BasePortSpec = BasePortSpec> implements
     this.#listening.reject(failure);
     this.#owner.reportListenFailure(failure);
     this.#owner.portClosed(this);
+    this.#publishClosed();
   }
 
   /**
@@ -156,6 +169,7 @@ export abstract class BasePort<S extends BasePortSpec = BasePortSpec> implements
       this.#callFactory("doStop", () => this.factory.doStop());
     }
     this.#owner.portClosed(this);
+    this.#publishClosed();
   }
 
   #callFactory(name: string, fn: () => unknown): void {

@@ -1,4 +1,4 @@
-import { formatAddress } from "../core/address.js";
+import { formatAddress, type TCPAddress, type UNIXAddress } from "../core/address.js";
 import {
   type CannotListenError,
   InvalidArgumentError,
@@ -12,6 +12,7 @@ import type {
   ConnectUNIXOptions,
   DelayedCall,
   FactoryLike,
+  ListeningPort,
   ListenTCPOptions,
   ListenUNIXOptions,
   ReactorCore,
@@ -360,17 +361,27 @@ export abstract class ReactorBase<
   // ---------------------------------------------------------------- TCP / UNIX
 
   /** Listens on a TCP port (bound when the reactor runs). Throws `InvalidArgumentError` for a bad port. */
-  listenTCP(port: number, factory: FactoryLike, options: ListenTCPOptions = {}): P {
-    return this.addPort(this.createPort(this.tcpPortSpec(port, options), factory));
+  listenTCP(
+    port: number,
+    factory: FactoryLike,
+    options: ListenTCPOptions = {},
+  ): ListeningPort<TCPAddress> & P {
+    return this.addPort(
+      this.createPort(this.tcpPortSpec(port, options), factory),
+    ) as ListeningPort<TCPAddress> & P;
   }
 
   /** Listens on a UNIX socket path. Throws `InvalidArgumentError` for an empty path. */
-  listenUNIX(path: string, factory: FactoryLike, options: ListenUNIXOptions = {}): P {
+  listenUNIX(
+    path: string,
+    factory: FactoryLike,
+    options: ListenUNIXOptions = {},
+  ): ListeningPort<UNIXAddress> & P {
     if (typeof path !== "string" || path.length === 0)
       throw new InvalidArgumentError("listenUNIX needs a socket path.");
     return this.addPort(
       this.createPort({ type: "UNIX", path, backlog: options.backlog ?? 50 }, factory),
-    );
+    ) as ListeningPort<UNIXAddress> & P;
   }
 
   /** Connects over TCP (attempting when the reactor runs). Throws `InvalidArgumentError` for a bad port. */

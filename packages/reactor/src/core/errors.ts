@@ -33,11 +33,12 @@ export interface LrErrorOptions {
  * try { reactor.stop(); } catch (e) { if (e instanceof LrError && e.code === "ERR_REACTOR_NOT_RUNNING") {} }
  * ```
  */
-export class LrError extends Error {
-  /** A stable, machine-readable identifier of the error kind. */
-  readonly code: string;
+export class LrError<C extends string = string> extends Error {
+  /** A stable, machine-readable identifier of the error kind (a literal type on each subclass). */
+  readonly code: C;
 
-  constructor(code: string, message: string, options?: LrErrorOptions) {
+  /** Creates an error with a stable `code`; subclasses fix the code. */
+  constructor(code: C, message: string, options?: LrErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
@@ -49,6 +50,7 @@ export class LrError extends Error {
       Object.defineProperty(proto, kBrands, { value: collectBrands(this), enumerable: false });
   }
 
+  /** `instanceof` that also recognizes lr errors made by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== "object" || value === null) return false;
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
@@ -57,35 +59,35 @@ export class LrError extends Error {
 }
 
 /** `run()` was called on a reactor that is already running. Code `ERR_REACTOR_ALREADY_RUNNING`. */
-export class ReactorAlreadyRunning extends LrError {
+export class ReactorAlreadyRunning extends LrError<"ERR_REACTOR_ALREADY_RUNNING"> {
   constructor(message = "The reactor is already running.") {
     super("ERR_REACTOR_ALREADY_RUNNING", message);
   }
 }
 
 /** `stop()` was called on a reactor that is not running, or whose stop is already in progress. Code `ERR_REACTOR_NOT_RUNNING`. */
-export class ReactorNotRunning extends LrError {
+export class ReactorNotRunning extends LrError<"ERR_REACTOR_NOT_RUNNING"> {
   constructor(message = "Can't stop a reactor that isn't running.") {
     super("ERR_REACTOR_NOT_RUNNING", message);
   }
 }
 
 /** A delayed call was cancelled, reset or delayed after it had run. Code `ERR_ALREADY_CALLED`. */
-export class AlreadyCalled extends LrError {
+export class AlreadyCalled extends LrError<"ERR_ALREADY_CALLED"> {
   constructor(message = "The delayed call has already run.") {
     super("ERR_ALREADY_CALLED", message);
   }
 }
 
 /** A delayed call was cancelled, reset or delayed after it had been cancelled. Code `ERR_ALREADY_CANCELLED`. */
-export class AlreadyCancelled extends LrError {
+export class AlreadyCancelled extends LrError<"ERR_ALREADY_CANCELLED"> {
   constructor(message = "The delayed call has already been cancelled.") {
     super("ERR_ALREADY_CANCELLED", message);
   }
 }
 
 /** An invalid system-event phase was given. Code `ERR_INVALID_PHASE`. */
-export class InvalidPhaseError extends LrError {
+export class InvalidPhaseError extends LrError<"ERR_INVALID_PHASE"> {
   constructor(phase: string) {
     super(
       "ERR_INVALID_PHASE",
@@ -95,7 +97,7 @@ export class InvalidPhaseError extends LrError {
 }
 
 /** `removeSystemEventTrigger` was given an id that is not (or no longer) registered. Code `ERR_TRIGGER_NOT_FOUND`. */
-export class TriggerNotFoundError extends LrError {
+export class TriggerNotFoundError extends LrError<"ERR_TRIGGER_NOT_FOUND"> {
   constructor() {
     super(
       "ERR_TRIGGER_NOT_FOUND",
@@ -105,7 +107,7 @@ export class TriggerNotFoundError extends LrError {
 }
 
 /** A port could not be bound (address in use, permission denied...). Code `ERR_CANNOT_LISTEN`. */
-export class CannotListenError extends LrError {
+export class CannotListenError extends LrError<"ERR_CANNOT_LISTEN"> {
   /** The address that could not be bound, as text (`host:port` or a UNIX path). */
   readonly address: string;
   constructor(address: string, cause: unknown) {
@@ -116,28 +118,37 @@ export class CannotListenError extends LrError {
 }
 
 /** The port is not listening (yet, or any more). Code `ERR_NOT_LISTENING`. */
-export class NotListeningError extends LrError {
+export class NotListeningError extends LrError<"ERR_NOT_LISTENING"> {
   constructor(message = "The port is not listening.") {
     super("ERR_NOT_LISTENING", message);
   }
 }
 
+/** The codes a {@link ConnectError} (or a subclass) carries. */
+export type ConnectErrorCode =
+  | "ERR_CONNECT"
+  | "ERR_CONNECTION_REFUSED"
+  | "ERR_CONNECT_TIMEOUT"
+  | "ERR_DNS_LOOKUP"
+  | "ERR_CONNECTING_CANCELLED";
+
 /** A connection attempt failed. Subclasses say why. Code `ERR_CONNECT` unless a subclass says otherwise. */
-export class ConnectError extends LrError {
-  constructor(message: string, options?: LrErrorOptions & { code?: string }) {
-    super(options?.code ?? "ERR_CONNECT", message, options);
+export class ConnectError<C extends ConnectErrorCode = ConnectErrorCode> extends LrError<C> {
+  /** Creates a connect failure; `options.code` is for subclasses (default `ERR_CONNECT`). */
+  constructor(message: string, options?: LrErrorOptions & { code?: C }) {
+    super(options?.code ?? ("ERR_CONNECT" as C), message, options);
   }
 }
 
 /** The peer refused the connection. Code `ERR_CONNECTION_REFUSED`. */
-export class ConnectionRefusedError extends ConnectError {
+export class ConnectionRefusedError extends ConnectError<"ERR_CONNECTION_REFUSED"> {
   constructor(destination: string, cause?: unknown) {
     super(`Connection was refused by ${destination}.`, { code: "ERR_CONNECTION_REFUSED", cause });
   }
 }
 
 /** The connection attempt took longer than its timeout. Code `ERR_CONNECT_TIMEOUT`. */
-export class ConnectTimeoutError extends ConnectError {
+export class ConnectTimeoutError extends ConnectError<"ERR_CONNECT_TIMEOUT"> {
   constructor(destination: string, timeoutMs: number) {
     super(`Connecting to ${destination} timed out after ${timeoutMs} ms.`, {
       code: "ERR_CONNECT_TIMEOUT",
@@ -146,28 +157,28 @@ export class ConnectTimeoutError extends ConnectError {
 }
 
 /** The host name could not be resolved. Code `ERR_DNS_LOOKUP`. */
-export class DNSLookupError extends ConnectError {
+export class DNSLookupError extends ConnectError<"ERR_DNS_LOOKUP"> {
   constructor(host: string, cause?: unknown) {
     super(`DNS lookup of ${host} failed.`, { code: "ERR_DNS_LOOKUP", cause });
   }
 }
 
 /** The connection attempt was cancelled (`stopConnecting()`, `disconnect()` or reactor shutdown). Code `ERR_CONNECTING_CANCELLED`. */
-export class ConnectingCancelledError extends ConnectError {
+export class ConnectingCancelledError extends ConnectError<"ERR_CONNECTING_CANCELLED"> {
   constructor(message = "The connection attempt was cancelled.") {
     super(message, { code: "ERR_CONNECTING_CANCELLED" });
   }
 }
 
 /** `stopConnecting()` was called on a connector that is not connecting. Code `ERR_NOT_CONNECTING`. */
-export class NotConnectingError extends LrError {
+export class NotConnectingError extends LrError<"ERR_NOT_CONNECTING"> {
   constructor() {
     super("ERR_NOT_CONNECTING", "The connector is not trying to connect.");
   }
 }
 
 /** `connect()` was called on a connector that is already connecting or connected. Code `ERR_ALREADY_CONNECTING`. */
-export class AlreadyConnectingError extends LrError {
+export class AlreadyConnectingError extends LrError<"ERR_ALREADY_CONNECTING"> {
   constructor() {
     super("ERR_ALREADY_CONNECTING", "The connector is already connecting or connected.");
   }
@@ -177,14 +188,22 @@ export class AlreadyConnectingError extends LrError {
  * Base class of the reasons passed to `connectionLost`. Test `reason instanceof ConnectionDone` for a
  * clean close, anything else is an unclean one.
  */
-export class ConnectionClosed extends LrError {}
+export class ConnectionClosed<
+  C extends ConnectionClosedCode = ConnectionClosedCode,
+> extends LrError<C> {}
+
+/** The codes a {@link ConnectionClosed} reason carries. */
+export type ConnectionClosedCode =
+  | "ERR_CONNECTION_DONE"
+  | "ERR_CONNECTION_LOST"
+  | "ERR_CONNECTION_ABORTED";
 
 /**
  * The connection was closed cleanly (by either side, after flushing). Code `ERR_CONNECTION_DONE`.
  * It is a reason, not a failure, so it carries no stack trace: the trace would only show the socket
  * event that delivered the close, and capturing it cost more than the rest of a clean close.
  */
-export class ConnectionDone extends ConnectionClosed {
+export class ConnectionDone extends ConnectionClosed<"ERR_CONNECTION_DONE"> {
   constructor(message = "Connection was closed cleanly.") {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
@@ -197,24 +216,29 @@ export class ConnectionDone extends ConnectionClosed {
 }
 
 /** The connection was lost in a non-clean fashion (reset, error, callback failure). Code `ERR_CONNECTION_LOST`. */
-export class ConnectionLost extends ConnectionClosed {
+export class ConnectionLost<
+  C extends "ERR_CONNECTION_LOST" | "ERR_CONNECTION_ABORTED" =
+    | "ERR_CONNECTION_LOST"
+    | "ERR_CONNECTION_ABORTED",
+> extends ConnectionClosed<C> {
+  /** Creates the reason; `options.code` is for subclasses (default `ERR_CONNECTION_LOST`). */
   constructor(
     message = "Connection was lost in a non-clean fashion.",
-    options?: LrErrorOptions & { code?: string },
+    options?: LrErrorOptions & { code?: C },
   ) {
-    super(options?.code ?? "ERR_CONNECTION_LOST", message, options);
+    super(options?.code ?? ("ERR_CONNECTION_LOST" as C), message, options);
   }
 }
 
 /** The connection was aborted locally (`abortConnection()`, shutdown timeout). Code `ERR_CONNECTION_ABORTED`. */
-export class ConnectionAborted extends ConnectionLost {
+export class ConnectionAborted extends ConnectionLost<"ERR_CONNECTION_ABORTED"> {
   constructor(message = "Connection was aborted.", options?: LrErrorOptions) {
     super(message, { ...options, code: "ERR_CONNECTION_ABORTED" });
   }
 }
 
 /** A thread job was cancelled (reactor stopped, or its AbortSignal fired). Code `ERR_JOB_CANCELLED`. */
-export class JobCancelledError extends LrError {
+export class JobCancelledError extends LrError<"ERR_JOB_CANCELLED"> {
   constructor(message = "The thread job was cancelled.", options?: LrErrorOptions) {
     super("ERR_JOB_CANCELLED", message, options);
   }
@@ -225,14 +249,14 @@ export class JobCancelledError extends LrError {
  * symbol, an object holding one, a class instance with private state...): structured clone refused
  * it. Code `ERR_JOB_RESULT_NOT_CLONEABLE`; the message names the value's type.
  */
-export class JobResultNotCloneableError extends LrError {
+export class JobResultNotCloneableError extends LrError<"ERR_JOB_RESULT_NOT_CLONEABLE"> {
   constructor(message: string, options?: LrErrorOptions) {
     super("ERR_JOB_RESULT_NOT_CLONEABLE", message, options);
   }
 }
 
 /** Throws a `TypeError`-like {@link LrError} with code `ERR_INVALID_ARG` for a bad argument. */
-export class InvalidArgumentError extends LrError {
+export class InvalidArgumentError extends LrError<"ERR_INVALID_ARG"> {
   constructor(message: string) {
     super("ERR_INVALID_ARG", message);
   }
@@ -247,7 +271,7 @@ export class InvalidArgumentError extends LrError {
  * await expect(clock.runUntil(new Promise(() => {}))).rejects.toMatchObject({ code: "ERR_SIMULATION_STALLED" });
  * ```
  */
-export class SimulationStalledError extends LrError {
+export class SimulationStalledError extends LrError<"ERR_SIMULATION_STALLED"> {
   constructor(message: string) {
     super("ERR_SIMULATION_STALLED", message);
   }
@@ -257,7 +281,7 @@ export class SimulationStalledError extends LrError {
  * A transport was used in a way its state does not allow (a second producer registered, resuming a
  * stopped producer...), on the real transports and on `@lr/testing`'s alike. Code `ERR_TRANSPORT_STATE`.
  */
-export class TransportStateError extends LrError {
+export class TransportStateError extends LrError<"ERR_TRANSPORT_STATE"> {
   constructor(message: string) {
     super("ERR_TRANSPORT_STATE", message);
   }
@@ -266,7 +290,7 @@ export class TransportStateError extends LrError {
 // ---------------------------------------------------------------- services (tasks, endpoints, services, react)
 
 /** A Promise-returning helper was cancelled (AbortSignal, or its reactor stopped). Code `ERR_CANCELLED`. */
-export class CancelledError extends LrError {
+export class CancelledError extends LrError<"ERR_CANCELLED"> {
   constructor(message = "The operation was cancelled.", options?: LrErrorOptions) {
     super("ERR_CANCELLED", message, options);
   }
@@ -276,7 +300,9 @@ export class CancelledError extends LrError {
  * A `LoopingCall` was started while running (`ERR_LOOPING_CALL_RUNNING`) or stopped/reset while not
  * running (`ERR_LOOPING_CALL_NOT_RUNNING`).
  */
-export class LoopingCallStateError extends LrError {
+export class LoopingCallStateError extends LrError<
+  "ERR_LOOPING_CALL_RUNNING" | "ERR_LOOPING_CALL_NOT_RUNNING"
+> {
   constructor(running: boolean) {
     super(
       running ? "ERR_LOOPING_CALL_RUNNING" : "ERR_LOOPING_CALL_NOT_RUNNING",
@@ -289,7 +315,7 @@ export class LoopingCallStateError extends LrError {
  * An endpoint description string could not be parsed or names something unknown. Code
  * `ERR_BAD_ENDPOINT`. `part` is the offending piece of the string (a type, a key, a value).
  */
-export class BadEndpointError extends LrError {
+export class BadEndpointError extends LrError<"ERR_BAD_ENDPOINT"> {
   /** The whole description that was rejected. */
   readonly description: string;
   /** The part of it that is wrong. */
@@ -313,7 +339,7 @@ export class BadEndpointError extends LrError {
  * await react(async () => { throw new SystemExit(3, "nothing to do"); });
  * ```
  */
-export class SystemExit extends LrError {
+export class SystemExit extends LrError<"ERR_SYSTEM_EXIT"> {
   /** The exit code the program should end with. */
   readonly exitCode: number;
   constructor(exitCode: number, message = `Exiting with code ${exitCode}.`) {
@@ -326,7 +352,10 @@ export class SystemExit extends LrError {
  * A service-tree operation was invalid: a duplicate child name (`ERR_DUPLICATE_SERVICE`), renaming
  * a parented service (`ERR_SERVICE_NAMED`), or an unknown child (`ERR_NO_SUCH_SERVICE`).
  */
-export class ServiceError extends LrError {
+export class ServiceError extends LrError<
+  "ERR_DUPLICATE_SERVICE" | "ERR_SERVICE_NAMED" | "ERR_NO_SUCH_SERVICE"
+> {
+  /** Creates the error with one of its three codes. */
   constructor(
     code: "ERR_DUPLICATE_SERVICE" | "ERR_SERVICE_NAMED" | "ERR_NO_SUCH_SERVICE",
     message: string,

@@ -1,5 +1,6 @@
 /** Layer 0, core: the interfaces, addresses, errors, logger, protocol and factory every other layer builds on. */
 export * from "./address.js";
+export * from "./diagnostics.js";
 export * from "./errors.js";
 export * from "./factory.js";
 export * from "./helpers.js";

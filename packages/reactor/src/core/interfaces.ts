@@ -5,7 +5,8 @@
  */
 import type { ConnectionOptions, TlsOptions } from "node:tls";
 import type { TransferListItem } from "node:worker_threads";
-import type { Address } from "./address.js";
+import type { Address, TCPAddress, UNIXAddress } from "./address.js";
+import type { ConnectError, ConnectionClosed } from "./errors.js";
 
 /** Lifecycle state of a reactor. */
 export type ReactorState = "stopped" | "starting" | "running" | "stopping";
@@ -146,10 +147,13 @@ export interface ProtocolLike {
   writeConnectionLost?(): unknown;
 }
 
-/** Builds protocols for connections (Twisted's `IProtocolFactory`). */
-export interface FactoryLike {
+/**
+ * Builds protocols for connections (Twisted's `IProtocolFactory`). `P` is the protocol it builds,
+ * so that `endpoint.connect(factory)` resolves to a `P`.
+ */
+export interface FactoryLike<P extends ProtocolLike = ProtocolLike> {
   /** Returns a protocol for a new connection from/to `addr`, or `null` to refuse it. */
-  buildProtocol(addr: Address): ProtocolLike | null;
+  buildProtocol(addr: Address): P | null;
   /** Called when a port or connector starts using the factory (reference counted). */
   doStart(): void;
   /** Called when a port or connector stops using the factory (reference counted). */
@@ -157,21 +161,25 @@ export interface FactoryLike {
 }
 
 /** A factory for client connections (Twisted's `ClientFactory`). */
-export interface ClientFactoryLike extends FactoryLike {
+export interface ClientFactoryLike<P extends ProtocolLike = ProtocolLike> extends FactoryLike<P> {
   /** A connection attempt is starting. */
   startedConnecting?(connector: Connector): void;
-  /** The attempt failed (refused, timed out, cancelled...). */
-  clientConnectionFailed?(connector: Connector, reason: Error): void;
-  /** An established connection was lost. */
-  clientConnectionLost?(connector: Connector, reason: Error): void;
+  /** The attempt failed (refused, timed out, cancelled...): `reason.code` says which. */
+  clientConnectionFailed?(connector: Connector, reason: ConnectError): void;
+  /** An established connection was lost: `reason.code` is `ERR_CONNECTION_DONE`, `_LOST` or `_ABORTED`. */
+  clientConnectionLost?(connector: Connector, reason: ConnectionClosed): void;
 }
 
-/** A listening server port (Twisted's `IListeningPort`). */
-export interface ListeningPort {
+/**
+ * A listening server port (Twisted's `IListeningPort`). `A` is the kind of address it binds:
+ * `listenTCP` gives a `ListeningPort<TCPAddress>` (so `(await port.whenListening()).port` compiles),
+ * `listenUNIX` a `ListeningPort<UNIXAddress>`.
+ */
+export interface ListeningPort<A extends Address = Address> {
   /** The bound address. Throws `NotListeningError` before the port is bound. */
-  getHost(): Address;
+  getHost(): A;
   /** Resolves with the bound address once listening; rejects with `CannotListenError` if binding fails. */
-  whenListening(): Promise<Address>;
+  whenListening(): Promise<A>;
   /** Stops accepting connections (existing ones are untouched); resolves when closed. Idempotent. */
   stopListening(): Promise<void>;
 }
@@ -223,7 +231,11 @@ export interface ListenUNIXOptions {
 /** TCP: Twisted's `IReactorTCP`. */
 export interface ReactorTCP {
   /** Listens on a TCP port (0 = pick a free one). Binds when the reactor runs (at once if it is running). */
-  listenTCP(port: number, factory: FactoryLike, options?: ListenTCPOptions): ListeningPort;
+  listenTCP(
+    port: number,
+    factory: FactoryLike,
+    options?: ListenTCPOptions,
+  ): ListeningPort<TCPAddress>;
   /** Connects to a TCP server. Starts when the reactor runs (at once if it is running). */
   connectTCP(
     host: string,
@@ -246,7 +258,7 @@ export interface ReactorTLS {
     factory: FactoryLike,
     tlsOptions: TlsOptions,
     options?: ListenTCPOptions,
-  ): ListeningPort;
+  ): ListeningPort<TCPAddress>;
   /** Connects with TLS; `tlsOptions` are `node:tls` connect options (`ca`, `servername`, `rejectUnauthorized`...). */
   connectTLS(
     host: string,
@@ -260,7 +272,11 @@ export interface ReactorTLS {
 /** UNIX domain sockets: Twisted's `IReactorUNIX`. */
 export interface ReactorUNIX {
   /** Listens on a UNIX socket path. */
-  listenUNIX(path: string, factory: FactoryLike, options?: ListenUNIXOptions): ListeningPort;
+  listenUNIX(
+    path: string,
+    factory: FactoryLike,
+    options?: ListenUNIXOptions,
+  ): ListeningPort<UNIXAddress>;
   /** Connects to a UNIX socket path. */
   connectUNIX(path: string, factory: ClientFactoryLike, options?: ConnectUNIXOptions): Connector;
 }
@@ -304,13 +320,16 @@ export interface ReactorLike
 /** What endpoints need from a reactor: TCP and UNIX, and TLS for `ssl:`/`tls:` strings. */
 export type EndpointReactor = ReactorTCP & ReactorUNIX & Partial<ReactorTLS>;
 
-/** Something that can listen with a factory (Twisted's `IStreamServerEndpoint`). */
-export interface StreamServerEndpoint {
+/**
+ * Something that can listen with a factory (Twisted's `IStreamServerEndpoint`); `A` is the kind of
+ * address it binds (`TCPAddress` for `tcp:`/`ssl:`, `UNIXAddress` for `unix:`).
+ */
+export interface StreamServerEndpoint<A extends Address = Address> {
   /**
    * Starts listening. Resolves with the port once bound (so, after the reactor runs); rejects with
    * `CannotListenError` (`ERR_CANNOT_LISTEN`) if binding fails.
    */
-  listen(factory: FactoryLike): Promise<ListeningPort>;
+  listen(factory: FactoryLike): Promise<ListeningPort<A>>;
 }
 
 /** Options of {@link StreamClientEndpoint.connect}. */
@@ -326,7 +345,10 @@ export interface StreamClientEndpoint {
    * `connectionMade`). Rejects with the failure: `ConnectionRefusedError`, `ConnectTimeoutError`,
    * `DNSLookupError`, `ConnectingCancelledError`, or a `ConnectError` (e.g. the factory refused).
    */
-  connect(factory: FactoryLike, options?: EndpointConnectOptions): Promise<ProtocolLike>;
+  connect<P extends ProtocolLike>(
+    factory: FactoryLike<P>,
+    options?: EndpointConnectOptions,
+  ): Promise<P>;
 }
 
 // ---------------------------------------------------------------- services

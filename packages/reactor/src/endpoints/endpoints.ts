@@ -1,7 +1,7 @@
 import { chmodSync } from "node:fs";
 import type { ConnectionOptions, TlsOptions } from "node:tls";
-import type { Address } from "../core/address.js";
-import { ConnectingCancelledError } from "../core/errors.js";
+import type { Address, TCPAddress, UNIXAddress } from "../core/address.js";
+import { type ConnectError, ConnectingCancelledError } from "../core/errors.js";
 import type {
   ClientFactoryLike,
   Connector,
@@ -16,18 +16,18 @@ import type {
   StreamServerEndpoint,
 } from "../core/interfaces.js";
 
-async function listenOn(port: ListeningPort): Promise<ListeningPort> {
+async function listenOn<A extends Address>(port: ListeningPort<A>): Promise<ListeningPort<A>> {
   await port.whenListening();
   return port;
 }
 
 /** Connects through `start`, turning the client-factory callbacks into a Promise. */
-function connectVia(
+function connectVia<P extends ProtocolLike>(
   start: (factory: ClientFactoryLike) => Connector,
-  factory: FactoryLike,
+  factory: FactoryLike<P>,
   signal: AbortSignal | undefined,
-): Promise<ProtocolLike> {
-  return new Promise<ProtocolLike>((resolve, reject) => {
+): Promise<P> {
+  return new Promise<P>((resolve, reject) => {
     if (signal?.aborted) {
       reject(
         new ConnectingCancelledError("The connection attempt was cancelled before it started."),
@@ -39,7 +39,7 @@ function connectVia(
       if (connector?.state === "connecting") connector.stopConnecting();
     };
     const done = () => signal?.removeEventListener("abort", onAbort);
-    const wrapper: ClientFactoryLike = {
+    const wrapper: ClientFactoryLike<P> = {
       buildProtocol(addr: Address) {
         const protocol = factory.buildProtocol(addr);
         if (protocol) {
@@ -51,7 +51,7 @@ function connectVia(
       },
       doStart: () => factory.doStart(),
       doStop: () => factory.doStop(),
-      clientConnectionFailed(_connector: Connector, reason: Error) {
+      clientConnectionFailed(_connector: Connector, reason: ConnectError) {
         done();
         reject(reason);
       },
@@ -62,27 +62,29 @@ function connectVia(
 }
 
 /** Listens on a TCP port (Twisted's `TCP4ServerEndpoint`/`TCP6ServerEndpoint`). */
-export class TCPServerEndpoint implements StreamServerEndpoint {
+export class TCPServerEndpoint implements StreamServerEndpoint<TCPAddress> {
   /** Creates the endpoint; nothing is bound until {@link TCPServerEndpoint.listen}. */
   constructor(
     readonly reactor: ReactorTCP,
     readonly port: number,
     readonly options: { readonly host?: string; readonly backlog?: number } = {},
   ) {}
-  listen(factory: FactoryLike): Promise<ListeningPort> {
+  /** Listens; resolves with the port once bound. */
+  listen(factory: FactoryLike): Promise<ListeningPort<TCPAddress>> {
     return listenOn(this.reactor.listenTCP(this.port, factory, this.options));
   }
 }
 
 /** Listens on a UNIX socket path (Twisted's `UNIXServerEndpoint`); `mode` is applied once bound. */
-export class UNIXServerEndpoint implements StreamServerEndpoint {
+export class UNIXServerEndpoint implements StreamServerEndpoint<UNIXAddress> {
   /** Creates the endpoint; nothing is bound until {@link UNIXServerEndpoint.listen}. */
   constructor(
     readonly reactor: ReactorUNIX,
     readonly path: string,
     readonly options: { readonly backlog?: number; readonly mode?: number } = {},
   ) {}
-  async listen(factory: FactoryLike): Promise<ListeningPort> {
+  /** Listens; resolves with the port once bound (and its mode applied). */
+  async listen(factory: FactoryLike): Promise<ListeningPort<UNIXAddress>> {
     const port = await listenOn(
       this.reactor.listenUNIX(
         this.path,
@@ -96,7 +98,7 @@ export class UNIXServerEndpoint implements StreamServerEndpoint {
 }
 
 /** Listens for TLS connections on a TCP port (Twisted's `SSL4ServerEndpoint`). */
-export class TLSServerEndpoint implements StreamServerEndpoint {
+export class TLSServerEndpoint implements StreamServerEndpoint<TCPAddress> {
   /** Creates the endpoint; `tlsOptions` are `node:tls` server options (`key`, `cert`, ...). */
   constructor(
     readonly reactor: ReactorTLS,
@@ -104,7 +106,8 @@ export class TLSServerEndpoint implements StreamServerEndpoint {
     readonly tlsOptions: TlsOptions,
     readonly options: { readonly host?: string; readonly backlog?: number } = {},
   ) {}
-  listen(factory: FactoryLike): Promise<ListeningPort> {
+  /** Listens; resolves with the port once bound. */
+  listen(factory: FactoryLike): Promise<ListeningPort<TCPAddress>> {
     return listenOn(this.reactor.listenTLS(this.port, factory, this.tlsOptions, this.options));
   }
 }
@@ -118,7 +121,11 @@ export class TCPClientEndpoint implements StreamClientEndpoint {
     readonly port: number,
     readonly options: { readonly timeoutMs?: number; readonly bindAddress?: string } = {},
   ) {}
-  connect(factory: FactoryLike, options: EndpointConnectOptions = {}): Promise<ProtocolLike> {
+  /** Connects; resolves with the protocol `factory` built, once connected. */
+  connect<P extends ProtocolLike>(
+    factory: FactoryLike<P>,
+    options: EndpointConnectOptions = {},
+  ): Promise<P> {
     return connectVia(
       (f) => this.reactor.connectTCP(this.host, this.port, f, this.options),
       factory,
@@ -135,7 +142,11 @@ export class UNIXClientEndpoint implements StreamClientEndpoint {
     readonly path: string,
     readonly options: { readonly timeoutMs?: number } = {},
   ) {}
-  connect(factory: FactoryLike, options: EndpointConnectOptions = {}): Promise<ProtocolLike> {
+  /** Connects; resolves with the protocol `factory` built, once connected. */
+  connect<P extends ProtocolLike>(
+    factory: FactoryLike<P>,
+    options: EndpointConnectOptions = {},
+  ): Promise<P> {
     return connectVia(
       (f) => this.reactor.connectUNIX(this.path, f, this.options),
       factory,
@@ -154,7 +165,11 @@ export class TLSClientEndpoint implements StreamClientEndpoint {
     readonly tlsOptions: ConnectionOptions,
     readonly options: { readonly timeoutMs?: number; readonly bindAddress?: string } = {},
   ) {}
-  connect(factory: FactoryLike, options: EndpointConnectOptions = {}): Promise<ProtocolLike> {
+  /** Connects; resolves with the protocol `factory` built, once connected. */
+  connect<P extends ProtocolLike>(
+    factory: FactoryLike<P>,
+    options: EndpointConnectOptions = {},
+  ): Promise<P> {
     return connectVia(
       (f) => this.reactor.connectTLS(this.host, this.port, f, this.tlsOptions, this.options),
       factory,

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import type { ConnectionOptions, SecureVersion, TlsOptions } from "node:tls";
 import { domainToASCII } from "node:url";
+import type { Address, TCPAddress, UNIXAddress } from "../core/address.js";
 import { BadEndpointError } from "../core/errors.js";
 import type {
   EndpointReactor,
@@ -147,6 +148,16 @@ function needTLS<R extends Partial<ReactorTLS>>(
 }
 
 /**
+ * The kind of address a server endpoint description binds, read from its prefix: `TCPAddress` for
+ * `tcp:`, `ssl:` and `tls:`, `UNIXAddress` for `unix:`, `Address` when the type is not known statically.
+ */
+export type ServerEndpointAddress<S extends string> = S extends `unix:${string}`
+  ? UNIXAddress
+  : S extends `${"tcp" | "ssl" | "tls"}:${string}`
+    ? TCPAddress
+    : Address;
+
+/**
  * Builds a server endpoint from a Twisted-style description string (see {@link parseEndpoint} for the
  * grammar). Types are case-sensitive, as in Twisted:
  *
@@ -164,6 +175,10 @@ function needTLS<R extends Partial<ReactorTLS>>(
  * const port = await serverFromString(reactor, "tcp:9000:interface=127.0.0.1").listen(factory);
  * ```
  */
+export function serverFromString<S extends string>(
+  reactor: EndpointReactor,
+  description: S,
+): StreamServerEndpoint<ServerEndpointAddress<S>>;
 export function serverFromString(
   reactor: EndpointReactor,
   description: string,

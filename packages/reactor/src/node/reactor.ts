@@ -3,14 +3,17 @@ import type { ConnectionOptions, TlsOptions } from "node:tls";
 import type { BaseConnectSpec } from "../base/base-connector.js";
 import type { BasePortSpec } from "../base/base-port.js";
 import { ReactorBase, type TrackedTransport } from "../base/reactor-base.js";
-import { type Address, tcpAddress, unixAddress } from "../core/address.js";
+import { type Address, type TCPAddress, tcpAddress, unixAddress } from "../core/address.js";
+import { diagnostics } from "../core/diagnostics.js";
 import { JobCancelledError } from "../core/errors.js";
 import type {
   ClientFactoryLike,
   ConnectTCPOptions,
   DelayedCall,
   FactoryLike,
+  ListeningPort,
   ListenTCPOptions,
+  ReactorCore,
   ReactorLike,
   ReactorResource,
   ReactorTLS,
@@ -85,6 +88,8 @@ export class Reactor
   #immediate: NodeJS.Immediate | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #keepAlive: NodeJS.Timeout | null = null;
+  /** When the current run() began (performance.now()), for lr:reactor:stop's durationMs. */
+  #runStartedAt = 0;
   #pool: ThreadPool | null = null;
   #queuedJobs: QueuedJob[] = [];
   #jobsInFlight = 0;
@@ -126,6 +131,8 @@ export class Reactor
   // ---------------------------------------------------------------- back-end hooks
 
   protected override willRun(): void {
+    this.#runStartedAt = performance.now();
+    if (diagnostics.reactorRun.hasSubscribers) diagnostics.reactorRun.publish({ reactor: this });
     // Like reactor.run() blocking: keep the process alive for as long as the reactor runs.
     this.#keepAlive = setInterval(() => {}, MAX_TIMER_MS);
     // Timed calls run while starting up (Twisted's loop iterates during a "before startup" wait):
@@ -205,6 +212,11 @@ export class Reactor
     this.#disarm();
     if (this.#keepAlive) clearInterval(this.#keepAlive);
     this.#keepAlive = null;
+    if (diagnostics.reactorStop.hasSubscribers)
+      diagnostics.reactorStop.publish({
+        reactor: this,
+        durationMs: performance.now() - this.#runStartedAt,
+      });
   }
 
   protected override backEndResources(out: ReactorResource[]): void {
@@ -296,10 +308,10 @@ export class Reactor
     factory: FactoryLike,
     tlsOptions: TlsOptions,
     options: ListenTCPOptions = {},
-  ): StreamPort {
+  ): ListeningPort<TCPAddress> & StreamPort {
     return this.addPort(
       this.createPort({ ...this.tcpPortSpec(port, options), tls: tlsOptions }, factory),
-    );
+    ) as ListeningPort<TCPAddress> & StreamPort;
   }
 
   connectTLS(
@@ -330,6 +342,7 @@ export class Reactor
 
   readonly #portOwner: StreamPortOwner = {
     ...this.portOwner,
+    reactor: this,
     accept: (port: StreamPort, socket: Socket): void => this.#accept(port, socket),
     reportAcceptError: (port: StreamPort, error: Error, suppressed: number): void => {
       const code = (error as NodeJS.ErrnoException).code;
@@ -381,6 +394,8 @@ export class Reactor
   }
 
   readonly #transportOwner = {
+    reactor: this as ReactorCore,
+    side: "server" as const,
     logger: this.#loggerProxy(),
     transportClosed: (transport: SocketTransport): void => this.forgetTransport(transport),
   };
@@ -391,6 +406,7 @@ export class Reactor
 
   readonly #connectorOwner: StreamConnectorOwner = {
     ...this.connectorOwner,
+    reactor: this,
     logger: this.#loggerProxy(),
     connectionOpened: (transport: SocketTransport): void => this.trackTransport(transport),
     transportClosed: (transport: SocketTransport): void => this.forgetTransport(transport),
@@ -438,16 +454,38 @@ export class Reactor
       this.#threadPoolSize === undefined ? {} : { maxThreads: this.#threadPoolSize },
     );
     this.#jobsInFlight++;
+    const started = diagnostics.threadJob.hasSubscribers ? performance.now() : 0;
     this.#pool.run(q.job).then(
       (value) => {
         this.#jobsInFlight--;
+        if (started > 0) this.#publishJob(q.job, started, undefined);
         q.resolve(value);
       },
       (error: unknown) => {
         this.#jobsInFlight--;
+        if (started > 0) this.#publishJob(q.job, started, error);
         q.reject(error);
       },
     );
+  }
+
+  #publishJob(job: ThreadJob, started: number, error: unknown): void {
+    if (!diagnostics.threadJob.hasSubscribers) return;
+    const failure =
+      error === undefined ? undefined : error instanceof Error ? error : new Error(String(error));
+    diagnostics.threadJob.publish({
+      reactor: this,
+      module: String(job.module),
+      exportName: job.exportName ?? "default",
+      outcome:
+        failure === undefined
+          ? "resolved"
+          : failure instanceof JobCancelledError
+            ? "cancelled"
+            : "rejected",
+      durationMs: performance.now() - started,
+      error: failure,
+    });
   }
 }
 

@@ -1,20 +1,26 @@
 import type { Socket } from "node:net";
 import { type Address, tcpAddress, unixAddress } from "../core/address.js";
+import { type ConnectionSide, diagnostics } from "../core/diagnostics.js";
 import {
   ConnectionAborted,
+  type ConnectionClosed,
   ConnectionDone,
   ConnectionLost,
   TransportStateError,
 } from "../core/errors.js";
 import { callGuarded, isThenable } from "../core/helpers.js";
-import type { Producer, ProtocolLike, Transport } from "../core/interfaces.js";
+import type { Producer, ProtocolLike, ReactorCore, Transport } from "../core/interfaces.js";
 import type { Logger } from "../core/logger.js";
 
 /** What a transport needs from whoever owns it (the reactor, a connector). */
 export interface TransportOwner {
   readonly logger: Logger;
+  /** The reactor, named in diagnostics messages (none: nothing is published). */
+  readonly reactor?: ReactorCore;
+  /** Which end this process is, for diagnostics (default `"server"`). */
+  readonly side?: ConnectionSide;
   /** The transport closed; `reason` was already delivered to the protocol. */
-  transportClosed(transport: SocketTransport, reason: Error): void;
+  transportClosed(transport: SocketTransport, reason: ConnectionClosed): void;
 }
 
 /** Where a socket keeps its transport, so that one set of listener functions serves every socket. */
@@ -152,6 +158,16 @@ export class SocketTransport implements Transport {
 
   /** Attaches the protocol (calls its `makeConnection`), isolating a failure. */
   start(): void {
+    const owner = this.#owner;
+    if (diagnostics.connectionOpen.hasSubscribers && owner.reactor)
+      diagnostics.connectionOpen.publish({
+        reactor: owner.reactor,
+        transport: this,
+        protocol: this.protocol,
+        side: owner.side ?? "server",
+        host: this.#host,
+        peer: this.#peer,
+      });
     this.#invoke("makeConnection", () => this.protocol.makeConnection(this));
   }
 
@@ -365,7 +381,7 @@ export class SocketTransport implements Transport {
     if (this.#is(F_DISCONNECTED)) return;
     this.#flags |= F_DISCONNECTED | F_DISCONNECTING;
     const rare = this.#rare;
-    let reason: Error;
+    let reason: ConnectionClosed;
     if (rare !== null && rare.failure !== undefined) {
       const f = rare.failure;
       reason = new ConnectionAborted(
@@ -384,6 +400,16 @@ export class SocketTransport implements Transport {
       reason = new ConnectionDone();
     }
     this.#stopProducer();
+    const owner = this.#owner;
+    if (diagnostics.connectionClose.hasSubscribers && owner.reactor)
+      diagnostics.connectionClose.publish({
+        reactor: owner.reactor,
+        transport: this,
+        protocol: this.protocol,
+        side: owner.side ?? "server",
+        reason,
+        code: reason.code,
+      });
     this.#invoke("connectionLost", () => this.protocol.connectionLost(reason), false);
     this.#owner.transportClosed(this, reason);
   }
@@ -414,6 +440,18 @@ export class SocketTransport implements Transport {
   #fail(callback: string, error: unknown): void {
     this.#log(callback, error);
     if (this.#is(F_DISCONNECTED)) return;
+    const owner = this.#owner;
+    if (diagnostics.connectionError.hasSubscribers && owner.reactor) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      const code: unknown = (e as { code?: unknown }).code;
+      diagnostics.connectionError.publish({
+        reactor: owner.reactor,
+        during: "callback",
+        transport: this,
+        error: e,
+        code: typeof code === "string" ? code : undefined,
+      });
+    }
     const state = this.#state();
     state.failure ??= error;
     this.abortConnection();

@@ -6,8 +6,13 @@ import {
   type ConnectorOwner,
 } from "../base/base-connector.js";
 import { type Address, tcpAddress, unixAddress } from "../core/address.js";
-import { ConnectError, ConnectionRefusedError, DNSLookupError } from "../core/errors.js";
-import type { ClientFactoryLike } from "../core/interfaces.js";
+import {
+  ConnectError,
+  type ConnectionClosed,
+  ConnectionRefusedError,
+  DNSLookupError,
+} from "../core/errors.js";
+import type { ClientFactoryLike, ReactorCore } from "../core/interfaces.js";
 import type { Logger } from "../core/logger.js";
 import { nodeTls } from "./node-tls.js";
 import { SocketTransport, type TransportOwner } from "./socket-transport.js";
@@ -136,7 +141,13 @@ export class StreamConnector
     return this.#owner.logger;
   }
 
-  transportClosed(transport: SocketTransport, reason: Error): void {
+  get reactor(): ReactorCore | undefined {
+    return this.#owner.reactor;
+  }
+
+  readonly side = "client" as const;
+
+  transportClosed(transport: SocketTransport, reason: ConnectionClosed): void {
     this.#owner.transportClosed(transport, reason);
     if (this.transport === transport) this.#socket = null;
     this.connectionLost(transport, reason);

@@ -22,7 +22,12 @@ export class IdleTimeout {
   #period: number | null = null;
   #call: DelayedCall | null = null;
 
-  /** Creates an unarmed timer on `clock` (a reactor or a test clock). */
+  /**
+   * Creates an unarmed timer on `clock` (a reactor or a test clock).
+   *
+   * @param clock - the time source the timer runs on.
+   * @param onTimeout - called once when the period elapses without a reset.
+   */
   constructor(
     readonly clock: ReactorTime,
     readonly onTimeout: () => void,
@@ -98,6 +103,13 @@ export interface TimeoutProtocol {
 // biome-ignore lint/suspicious/noExplicitAny: TypeScript requires `any[]` constructor parameters for mixin bases.
 export type ProtocolClass = new (...args: any[]) => ProtocolLike & { transport: Transport | null };
 
+/** The class {@link TimeoutMixin} returns: `TBase` whose instances are also {@link TimeoutProtocol}s. */
+export type WithTimeoutClass<TBase extends ProtocolClass> = TBase & TimeoutProtocolClass;
+
+/** A constructor of {@link TimeoutProtocol}s (the part {@link TimeoutMixin} adds to a class). */
+// biome-ignore lint/suspicious/noExplicitAny: TypeScript requires `any[]` constructor parameters for mixin classes.
+export type TimeoutProtocolClass = new (...args: any[]) => TimeoutProtocol;
+
 // Per-instance timers of TimeoutMixin classes (a class expression cannot export #private members).
 const timers = new WeakMap<object, IdleTimeout>();
 
@@ -113,7 +125,7 @@ const timers = new WeakMap<object, IdleTimeout>();
  * }
  * ```
  */
-export function TimeoutMixin<TBase extends ProtocolClass>(Base: TBase) {
+export function TimeoutMixin<TBase extends ProtocolClass>(Base: TBase): WithTimeoutClass<TBase> {
   return class WithTimeout extends Base implements TimeoutProtocol {
     timeoutClock: ReactorTime = defaultReactor;
 

@@ -38,7 +38,7 @@ export function settle(): Promise<void> {
 
 /**
  * Virtual time for tests (Twisted's `task.Clock`): implements {@link ReactorTime} on `@lr/reactor`'s
- * own {@link Scheduler}, so ordering rules are the real reactor's (equal due times run in scheduling
+ * own `Scheduler`, so ordering rules are the real reactor's (equal due times run in scheduling
  * order). Time starts at 0 ms and only moves when the test says so.
  *
  * Differences from the real reactor, as in Twisted: a delayed call that throws makes `advance()`

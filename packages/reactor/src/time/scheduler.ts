@@ -5,7 +5,8 @@ import type { DelayedCall } from "../core/interfaces.js";
 /** The arguments of every call scheduled without any (shared, never mutated). */
 const NO_ARGS: unknown[] = [];
 
-type CallFn = (...args: never[]) => unknown;
+/** A function a {@link Scheduler} calls when it is due (its arguments are given at scheduling). */
+export type CallFn = (...args: never[]) => unknown;
 
 /** Stored in `fn` of a cancelled call. A call that ran (or is running) has `fn === null`. */
 function cancelledMarker(): void {}

@@ -3,6 +3,7 @@ import { DirtyReactorError } from "../errors.js";
 
 /** Anything that can list what it owns: the real `Reactor` and the memory reactors. */
 export interface ResourceOwner {
+  /** What it still owns: listeners, connections, connectors, delayed calls, threads, jobs. */
   getResources(): readonly ReactorResource[];
 }
 

@@ -1,6 +1,7 @@
 import {
   type ClientFactoryLike,
   type ConnectError,
+  type ConnectionClosed,
   ConnectionRefusedError,
   NotConnectingError,
   Protocol,
@@ -24,11 +25,11 @@ export interface MemoryConnectorOwner extends ConnectorOwner {
   /** An attempt started: hand it to the network, if any. */
   attempt(connector: MemoryConnector): void;
   /** A connection was established: track its transport. */
-  adopt(transport: MemoryTransport, onClosed: (reason: Error) => void): void;
+  adopt(transport: MemoryTransport, onClosed: (reason: ConnectionClosed) => void): void;
 }
 
 /**
- * The fake {@link Connector} a memory reactor returns from `connectTCP`/`connectUNIX`: the shared
+ * The fake `Connector` a memory reactor returns from `connectTCP`/`connectUNIX`: the shared
  * connector of `@lr/reactor` (`startedConnecting`, `clientConnectionFailed`/`clientConnectionLost`,
  * reconnecting with `connect()` from those callbacks, the factory's guarded `doStart`/`doStop`, the
  * connect timeout in the reactor's time) plus test controls. On a `MemoryNetwork` the attempt

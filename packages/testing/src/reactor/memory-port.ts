@@ -13,7 +13,7 @@ export interface MemoryPortOwner extends PortOwner {
 export type MemoryPortSpec = BasePortSpec;
 
 /**
- * The fake {@link ListeningPort} a memory reactor returns from `listenTCP`/`listenUNIX`: the shared
+ * The fake `ListeningPort` a memory reactor returns from `listenTCP`/`listenUNIX`: the shared
  * port of `@lr/reactor` (states, `whenListening()`, the factory's guarded `doStart`/`doStop`), whose
  * "bind" is immediate. It binds when the reactor runs (at once if it is running): with a
  * `MemoryNetwork`, it becomes reachable by `connectTCP`/`connectUNIX` from reactors on that network;

@@ -1,6 +1,7 @@
 import {
   type Address,
   type ClientFactoryLike,
+  type ConnectionClosed,
   type DelayedCall,
   type FactoryLike,
   InvalidArgumentError,
@@ -339,7 +340,7 @@ export class MemoryReactor
   }
 
   /** @internal Tracks a connection end owned by this reactor until it closes. */
-  adoptTransport(transport: MemoryTransport, onClosed?: (reason: Error) => void): void {
+  adoptTransport(transport: MemoryTransport, onClosed?: (reason: ConnectionClosed) => void): void {
     this.trackTransport(transport);
     transport.onClosed = (t, reason) => {
       this.forgetTransport(t);

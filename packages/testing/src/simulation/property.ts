@@ -36,7 +36,7 @@ export const REPLAY_SEED_ENV = "LR_SIM_SEED";
  * seed and gives a one-line snippet that replays it; `seed`, `replay`, `trace` (that seed's events)
  * and `cause` (what the program or the check threw) are kept for tools.
  */
-export class SimulationPropertyError extends LrError {
+export class SimulationPropertyError extends LrError<"ERR_SIMULATION_PROPERTY"> {
   /** The failing seed. */
   readonly seed: number;
   /** One line of code that replays the failing seed. */

@@ -1,6 +1,7 @@
 import {
   type Address,
   ConnectionAborted,
+  type ConnectionClosed,
   ConnectionDone,
   ConnectionLost,
   type Producer,
@@ -18,7 +19,7 @@ export type CallbackErrorHandler = (
 ) => void;
 
 /** How a {@link MemoryTransport} reports its own closing to whoever tracks it (a memory reactor). */
-export type TransportClosedHandler = (transport: MemoryTransport, reason: Error) => void;
+export type TransportClosedHandler = (transport: MemoryTransport, reason: ConnectionClosed) => void;
 
 function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
@@ -205,7 +206,7 @@ export class MemoryTransport implements Transport {
   }
 
   /** @internal */
-  close(reason: Error): void {
+  close(reason: ConnectionClosed): void {
     if (this.#disconnected) return;
     this.#disconnected = true;
     this.#disconnecting = true;
