@@ -92,6 +92,22 @@ export {
 } from "./logger.js";
 export { LoopingCall } from "./looping-call.js";
 export { Protocol } from "./protocol.js";
+// ---------------------------------------------------------------- PROXY protocol (issue 16)
+export {
+  HAProxyServerEndpoint,
+  HAProxyWrappingFactory,
+  InvalidProxyHeaderError,
+  type InvalidProxyHeaderReason,
+  isProxiedTransport,
+  PROXY_V1_MAX_LENGTH,
+  PROXY_V2_SIGNATURE,
+  type ProxiedTransport,
+  type ProxyHeader,
+  ProxyHeaderParser,
+  type ProxyHeaderParserOptions,
+  type ProxyParseResult,
+  type ProxyProtocolOptions,
+} from "./proxy/index.js";
 export { type ReactOptions, react } from "./react.js";
 export {
   createReactor,

@@ -81,6 +81,7 @@ describe("HAProxyWrappingFactory", () => {
     expect(t.getProxyPeer()).toEqual(transport.getPeer());
     expect(t.getProxyHost()).toEqual(transport.getHost());
     expect(t.proxyHeader.version).toBe(1);
+    expect(t.local).toBe(false);
     wrapper.dataReceived(bytes("second\n"));
     expect(p.text()).toBe("first line\nsecond\n");
     t.write("reply");
@@ -95,8 +96,18 @@ describe("HAProxyWrappingFactory", () => {
     wrapper.dataReceived(local);
     const t = inner.built[0]?.transport as ProxiedTransport;
     expect(t.proxyHeader.command).toBe("LOCAL");
+    expect(t.local).toBe(true);
     expect(t.getPeer()).toEqual(transport.getPeer());
     expect(t.getHost()).toEqual(transport.getHost());
+  });
+
+  it("a header naming the socket's own addresses (HAProxy's send-proxy health check) is local", () => {
+    const { inner, wrapper } = setup(); // the fake socket: 127.0.0.9:40000 -> 127.0.0.1:9000
+    wrapper.dataReceived(bytes("PROXY TCP4 127.0.0.9 127.0.0.1 40000 9000\r\n"));
+    expect((inner.built[0]?.transport as ProxiedTransport | undefined)?.local).toBe(true);
+    const other = setup();
+    other.wrapper.dataReceived(bytes("PROXY TCP4 127.0.0.9 127.0.0.1 40001 9000\r\n"));
+    expect((other.inner.built[0]?.transport as ProxiedTransport | undefined)?.local).toBe(false);
   });
 
   it("drops a malformed header with a logged reason; nothing reaches the wrapped factory", () => {

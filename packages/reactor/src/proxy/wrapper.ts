@@ -19,7 +19,10 @@ export interface ProxyProtocolOptions {
   readonly headerTimeoutMs?: number;
   /** Longest v2 header accepted (see `ProxyHeaderParserOptions.maxHeaderLength`). */
   readonly maxHeaderLength?: number;
-  /** Where dropped connections are reported (level `warn`; default: stderr). */
+  /**
+   * Where dropped connections are reported (level `warn`). Default: the clock's `logger` when it
+   * has one (a `Reactor` does), else stderr.
+   */
   readonly logger?: Logger;
 }
 
@@ -32,6 +35,13 @@ export interface ProxyProtocolOptions {
 export interface ProxiedTransport extends Transport {
   /** The header the connection started with. */
   readonly proxyHeader: ProxyHeader;
+  /**
+   * `true` when the proxy opened the connection on its own behalf rather than for a client: a v2
+   * LOCAL header, or a header whose addresses are the socket's own (what HAProxy's health checks
+   * send with `send-proxy`). Applications usually serve such a connection without counting it as
+   * a client.
+   */
+  readonly local: boolean;
   /** The socket's remote address: the proxy (balancer) the connection came through. */
   getProxyPeer(): Address;
   /** The socket's local address (where the proxy connected to). */
@@ -59,16 +69,31 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** Same address, an IPv4-mapped IPv6 host counting as its IPv4 form. */
+function sameAddress(a: Address | null, b: Address): boolean {
+  if (a === null) return false;
+  if (a.type === "UNIX" || b.type === "UNIX")
+    return a.type === "UNIX" && b.type === "UNIX" && a.path === b.path;
+  const host = (h: string) => (h.startsWith("::ffff:") && h.includes(".") ? h.slice(7) : h);
+  return a.port === b.port && host(a.host) === host(b.host);
+}
+
 class ProxiedSocketTransport implements ProxiedTransport {
   /** Bytes received after the header while the protocol had paused reading. */
   held: Uint8Array | null = null;
   paused = false;
+  readonly local: boolean;
 
   constructor(
     readonly socket: Transport,
     readonly proxyHeader: ProxyHeader,
     readonly deliver: (data: Uint8Array) => void,
-  ) {}
+  ) {
+    this.local =
+      proxyHeader.command === "LOCAL" ||
+      (sameAddress(proxyHeader.source, socket.getPeer()) &&
+        sameAddress(proxyHeader.destination, socket.getHost()));
+  }
 
   get disconnecting(): boolean {
     return this.socket.disconnecting;
@@ -316,7 +341,8 @@ export class HAProxyWrappingFactory implements FactoryLike {
     this.clock = options.clock;
     this.headerTimeoutMs = timeout;
     this.maxHeaderLength = options.maxHeaderLength;
-    this.logger = options.logger ?? createStderrLogger();
+    this.logger =
+      options.logger ?? (options.clock as { logger?: Logger }).logger ?? createStderrLogger();
   }
 
   /** Returns a protocol that reads the header first; the wrapped protocol is built after it. */
