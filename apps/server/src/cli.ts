@@ -16,6 +16,8 @@ export interface ServerOptions {
   readonly workers: number;
   /** A line sent to every client right after it connects (opt-in; nothing is sent by default). */
   readonly greet: string | undefined;
+  /** Every connection starts with a PROXY protocol v1/v2 header (behind HAProxy and the like); off when absent. */
+  readonly proxyProtocol?: boolean;
 }
 
 /** What the command line asks for. */
@@ -55,6 +57,10 @@ Options:
                         then carry the worker id (default ${SERVER_DEFAULTS.workers})
   --greet TEXT          send TEXT as a line to every client when it connects
                         (default: send nothing, as the seed)
+  --proxy-protocol      every connection starts with a PROXY protocol v1 or v2
+                        header (HAProxy send-proxy/send-proxy-v2): the client's
+                        address is reported as peer, the balancer's as via;
+                        a connection without a valid header is dropped (default off)
   --help                show this help and exit
   --version             print the version and exit
 `;
@@ -102,6 +108,7 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
         quiet: { type: "boolean" },
         workers: { type: "string" },
         greet: { type: "string" },
+        "proxy-protocol": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -134,6 +141,7 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
           ? SERVER_DEFAULTS.workers
           : parseInteger("--workers", workersRaw, 1, 256),
       greet: str("greet"),
+      ...(values["proxy-protocol"] === true ? { proxyProtocol: true } : {}),
     },
   };
 }

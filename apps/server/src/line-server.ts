@@ -1,6 +1,6 @@
 import { BytesLineReceiver, LineReceiver } from "@lr/line-protocol";
 import type { Address, ProtocolLike } from "@lr/reactor";
-import { formatAddress, LrError, ServerFactory } from "@lr/reactor";
+import { formatAddress, isProxiedTransport, LrError, ServerFactory } from "@lr/reactor";
 import type { ServerOutput, ServerTotals } from "./output.js";
 
 /** Options of a {@link LineServerFactory}. */
@@ -21,6 +21,8 @@ export class LineServer extends LineReceiver {
   /** Connection number, from 1, in accept order. */
   id = 0;
   #overflow = false;
+  /** A connection the balancer opened for itself (a health check): served, not reported. */
+  #check = false;
 
   constructor(private readonly server: LineServerFactory) {
     super();
@@ -28,8 +30,14 @@ export class LineServer extends LineReceiver {
   }
 
   override connectionMade(): void {
-    const peer = this.transport ? formatAddress(this.transport.getPeer()) : "unknown";
-    this.server.output.connection(this.id, peer);
+    const transport = this.transport;
+    const peer = transport ? formatAddress(transport.getPeer()) : "unknown";
+    if (transport && isProxiedTransport(transport)) {
+      if (transport.local) {
+        this.#check = true;
+        this.server.connections--;
+      } else this.server.output.connection(this.id, peer, formatAddress(transport.getProxyPeer()));
+    } else this.server.output.connection(this.id, peer);
     this.server.output.flush();
     if (this.server.options.greet !== undefined) this.sendLine(this.server.options.greet);
   }
@@ -55,6 +63,7 @@ export class LineServer extends LineReceiver {
 
   override connectionLost(reason: Error): void {
     super.connectionLost(reason);
+    if (this.#check) return;
     const [text, code] = this.#overflow
       ? [`LineTooLong: a line exceeded ${this.MAX_LENGTH} bytes`, "ERR_LINE_TOO_LONG"]
       : describeReason(reason);
@@ -78,6 +87,8 @@ export class QuietLineServer extends BytesLineReceiver {
   }
 
   override connectionMade(): void {
+    const transport = this.transport;
+    if (transport && isProxiedTransport(transport) && transport.local) this.factory.connections--;
     const greet = this.factory.options.greet;
     if (greet !== undefined) this.sendLine(greet);
   }

@@ -20,8 +20,11 @@ export type Sink = (chunk: string) => void;
 export interface ServerOutput {
   /** The port is bound; `host`/`port` are the real address (also for `--port 0`). */
   listening(host: string, port: number): void;
-  /** Connection `id` from `peer` (`ip:port`) was accepted. */
-  connection(id: number, peer: string): void;
+  /**
+   * Connection `id` from `peer` (`ip:port`) was accepted; `via` is the balancer it came through
+   * (`--proxy-protocol`: `peer` is then the client named by the PROXY header).
+   */
+  connection(id: number, peer: string, via?: string): void;
   /** Connection `id` delivered a complete line. */
   line(id: number, data: string): void;
   /** Connection `id` closed; `reason` is one line, `code` the error's stable code. */
@@ -66,8 +69,12 @@ class TextOutput extends BufferedOutput implements ServerOutput {
     this.buffer += `listening on ${formatHostPort(host, port)}\n`;
   }
 
-  connection(): void {
-    if (!this.quiet) this.buffer += "server received a connection!\n";
+  connection(_id: number, peer: string, via?: string): void {
+    if (this.quiet) return;
+    this.buffer +=
+      via === undefined
+        ? "server received a connection!\n"
+        : `server received a connection! peer=${printable(peer)} via=${printable(via)}\n`;
   }
 
   line(_id: number, data: string): void {
@@ -100,9 +107,10 @@ class JsonOutput extends BufferedOutput implements ServerOutput {
     this.buffer += `{"event":"listening","host":${JSON.stringify(host)},"port":${port}${this.tail}`;
   }
 
-  connection(id: number, peer: string): void {
+  connection(id: number, peer: string, via?: string): void {
     if (!this.quiet) {
-      this.buffer += `{"event":"connection","id":${id},"peer":${JSON.stringify(peer)}${this.tail}`;
+      const through = via === undefined ? "" : `,"via":${JSON.stringify(via)}`;
+      this.buffer += `{"event":"connection","id":${id},"peer":${JSON.stringify(peer)}${through}${this.tail}`;
     }
   }
 
@@ -121,6 +129,11 @@ class JsonOutput extends BufferedOutput implements ServerOutput {
   stopped(totals: ServerTotals): void {
     this.buffer += `{"event":"stopped","connections":${totals.connections},"lines":${totals.lines}${this.tail}`;
   }
+}
+
+/** Control characters as `\xNN` (a UNIX path from a PROXY header must not reach the terminal raw). */
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** `host:port`, with IPv6 hosts in brackets. */

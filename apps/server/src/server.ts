@@ -1,5 +1,5 @@
-import type { ListeningPort, ReactorLike } from "@lr/reactor";
-import { ReactorNotRunning } from "@lr/reactor";
+import type { FactoryLike, ListeningPort, ReactorLike } from "@lr/reactor";
+import { HAProxyWrappingFactory, ReactorNotRunning } from "@lr/reactor";
 import type { ServerOptions } from "./cli.js";
 import { LineServerFactory } from "./line-server.js";
 import type { ServerOutput, ServerTotals } from "./output.js";
@@ -22,7 +22,8 @@ export interface StartedServer {
  */
 export function startServer(
   reactor: ReactorLike,
-  options: Pick<ServerOptions, "port" | "host" | "maxLineLength" | "greet" | "quiet">,
+  options: Pick<ServerOptions, "port" | "host" | "maxLineLength" | "greet" | "quiet"> &
+    Partial<Pick<ServerOptions, "proxyProtocol">>,
   output: ServerOutput,
 ): StartedServer {
   const factory = new LineServerFactory(
@@ -31,7 +32,11 @@ export function startServer(
   );
   // Node's default backlog (511), not Twisted's 50: with 50, a burst of connects overflows the
   // accept queue and the kernel resets or delays (1 s SYN retry) the excess (tooling/load fault suite).
-  const port = reactor.listenTCP(options.port, factory, { host: options.host, backlog: 511 });
+  // --proxy-protocol: each connection's PROXY header is read first (logged and dropped if invalid).
+  const listening: FactoryLike = options.proxyProtocol
+    ? new HAProxyWrappingFactory(factory, { clock: reactor })
+    : factory;
+  const port = reactor.listenTCP(options.port, listening, { host: options.host, backlog: 511 });
   return { factory, port };
 }
 
