@@ -108,6 +108,13 @@ describe("HAProxyWrappingFactory", () => {
     const other = setup();
     other.wrapper.dataReceived(bytes("PROXY TCP4 127.0.0.9 127.0.0.1 40001 9000\r\n"));
     expect((other.inner.built[0]?.transport as ProxiedTransport | undefined)?.local).toBe(false);
+    // Reset before it was accepted: the socket's peer is unknown, the destination decides.
+    const clock = new VirtualClock();
+    const f = recordingFactory();
+    const reset = new HAProxyWrappingFactory(f, { clock }).buildProtocol(tcpAddress("", 0));
+    reset.makeConnection(new FakeTransport(tcpAddress("", 0)));
+    reset.dataReceived(bytes("PROXY TCP4 127.0.0.1 127.0.0.1 40000 9000\r\n"));
+    expect((f.built[0]?.transport as ProxiedTransport | undefined)?.local).toBe(true);
   });
 
   it("drops a malformed header with a logged reason; nothing reaches the wrapped factory", () => {

@@ -38,7 +38,8 @@ export interface ProxiedTransport extends Transport {
   /**
    * `true` when the proxy opened the connection on its own behalf rather than for a client: a v2
    * LOCAL header, or a header whose addresses are the socket's own (what HAProxy's health checks
-   * send with `send-proxy`). Applications usually serve such a connection without counting it as
+   * send with `send-proxy`; when the socket's peer is unknown because the check already reset the
+   * connection, a destination equal to the socket's local address suffices). Applications usually serve such a connection without counting it as
    * a client.
    */
   readonly local: boolean;
@@ -89,9 +90,13 @@ class ProxiedSocketTransport implements ProxiedTransport {
     readonly proxyHeader: ProxyHeader,
     readonly deliver: (data: Uint8Array) => void,
   ) {
+    // A check that connects, sends its header and resets at once may leave the socket without a
+    // known peer (getpeername fails after a reset): the destination then decides alone.
+    const peer = socket.getPeer();
+    const peerUnknown = peer.type === "TCP" && peer.host === "" && peer.port === 0;
     this.local =
       proxyHeader.command === "LOCAL" ||
-      (sameAddress(proxyHeader.source, socket.getPeer()) &&
+      ((peerUnknown || sameAddress(proxyHeader.source, peer)) &&
         sameAddress(proxyHeader.destination, socket.getHost()));
   }
 
