@@ -11,6 +11,7 @@ export default defineConfig({
     "servers/readline": "src/servers/readline.ts",
     "servers/discard": "src/servers/discard.ts",
     "servers/lr-reactor": "src/servers/lr-reactor.ts",
+    "haproxy-bench": "src/haproxy/bench.ts",
   },
   format: ["esm"],
   platform: "node",
