@@ -5,11 +5,12 @@
  * header is the only way a backend can know who they are. Without haproxy the suite is skipped with
  * a one-line reason, except under CI=true, where it fails (.ci/run installs haproxy).
  */
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events, LR_SERVER, type ServerEvent, startLr } from "../faults/lr-process.js";
 import { parseSummary, type ServerProcess, startServer } from "../proc.js";
-import { type Backend, findHaproxy, type Haproxy, startHaproxy } from "./haproxy.js";
+import { type Backend, findHaproxy, type Haproxy, haproxyConfig, startHaproxy } from "./haproxy.js";
 
 const HAPROXY = findHaproxy();
 const CI = process.env.CI === "true";
@@ -72,6 +73,21 @@ function session(source: string, port: number, lines: readonly string[]): Promis
 
 const lineEvents = (procs: readonly ServerProcess[]) =>
   procs.flatMap((p) => (events(p) as Event[]).filter((e) => e.event === "line"));
+
+describe("the README's HAProxy configuration", () => {
+  it("is the one this suite runs (same generator, production addresses)", () => {
+    const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+    const config = haproxyConfig({
+      bind: { host: "0.0.0.0", port: 9000 },
+      statsSocket: "/run/haproxy/lr.sock",
+      backends: [
+        { name: "lr1", host: "10.0.0.11", port: 9000, proxy: "v2" },
+        { name: "lr2", host: "10.0.0.12", port: 9000, proxy: "v1" },
+      ],
+    });
+    expect(readme).toContain(`\`\`\`\n${config}\`\`\``);
+  });
+});
 
 describe.skipIf(!HAPROXY && !CI)("lr-server --proxy-protocol behind a real HAProxy", () => {
   /** Every lr-server process started, restarted ones included (their output is kept). */

@@ -75,8 +75,8 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
 defaults
   mode tcp
   timeout connect 2s
-  timeout client 30s
-  timeout server 30s
+  timeout client 1h
+  timeout server 1h
   retries 3
   option redispatch
 
