@@ -1,67 +1,26 @@
 export {
-  type Address,
-  formatAddress,
-  type TCPAddress,
-  tcpAddress,
-  type UNIXAddress,
-  unixAddress,
-} from "./address.js";
-// ---------------------------------------------------------------- services (issue 6)
-export { type ConnectionLimitOptions, LimitConnectionsFactory } from "./connection-limits.js";
-export { type DeferLaterOptions, deferLater } from "./defer-later.js";
-export { type ParsedEndpoint, parseEndpoint, quoteEndpointArgument } from "./endpoint-parser.js";
-export {
-  clientFromString,
-  type EndpointConnectOptions,
-  type EndpointReactor,
-  type StreamClientEndpoint,
-  type StreamServerEndpoint,
-  serverFromString,
-  TCPClientEndpoint,
-  TCPServerEndpoint,
-  TLSClientEndpoint,
-  TLSServerEndpoint,
-  UNIXClientEndpoint,
-  UNIXServerEndpoint,
-} from "./endpoints.js";
-export {
-  AlreadyCalled,
-  AlreadyCancelled,
-  AlreadyConnectingError,
-  CannotListenError,
-  ConnectError,
-  ConnectingCancelledError,
-  ConnectionAborted,
-  ConnectionClosed,
-  ConnectionDone,
-  ConnectionLost,
-  ConnectionRefusedError,
-  ConnectTimeoutError,
-  DNSLookupError,
-  InvalidArgumentError,
-  InvalidPhaseError,
-  JobCancelledError,
-  LrError,
-  type LrErrorOptions,
-  NotConnectingError,
-  NotListeningError,
-  ReactorAlreadyRunning,
-  ReactorNotRunning,
-  TriggerNotFoundError,
-} from "./errors.js";
-export { ClientFactory, Factory, type ProtocolConstructor, ServerFactory } from "./factory.js";
-export {
-  IdleTimeout,
-  type ProtocolClass,
-  TimeoutMixin,
-  type TimeoutProtocol,
-} from "./idle-timeout.js";
+  attachService,
+  LoopingCall,
+  MultiService,
+  type ReactOptions,
+  type RunWithSignalsOptions,
+  react,
+  runWithSignals,
+  Service,
+  type SignalReactor,
+  StreamServerEndpointService,
+  TCPServer,
+  TimerService,
+} from "./app/index.js";
+export { type FireOptions, SystemEventTriggers } from "./base/index.js";
 export type {
   ClientFactoryLike,
   Connector,
   ConnectTCPOptions,
   ConnectUNIXOptions,
   DelayedCall,
+  EndpointConnectOptions,
+  EndpointReactor,
   FactoryLike,
   ListeningPort,
   ListenTCPOptions,
@@ -70,28 +29,98 @@ export type {
   ProtocolLike,
   ReactorCore,
   ReactorLike,
+  ReactorResource,
   ReactorState,
   ReactorTCP,
   ReactorThreads,
   ReactorTime,
   ReactorTLS,
   ReactorUNIX,
+  ServiceLike,
+  StreamClientEndpoint,
+  StreamServerEndpoint,
   SystemEventPhase,
   SystemEventTrigger,
   ThreadJob,
   Transport,
   TriggerId,
-} from "./interfaces.js";
-export { StreamServerEndpointService, TCPServer, TimerService } from "./internet-services.js";
+} from "./core/index.js";
 export {
+  type Address,
+  AlreadyCalled,
+  AlreadyCancelled,
+  AlreadyConnectingError,
+  BadEndpointError,
+  CancelledError,
+  CannotListenError,
+  ClientFactory,
+  ConnectError,
+  ConnectingCancelledError,
+  ConnectionAborted,
+  ConnectionClosed,
+  ConnectionDone,
+  ConnectionLost,
+  ConnectionRefusedError,
+  ConnectTimeoutError,
   createStderrLogger,
+  DNSLookupError,
+  Factory,
+  formatAddress,
+  InvalidArgumentError,
+  InvalidPhaseError,
+  JobCancelledError,
   type LogEvent,
   type Logger,
   type LogLevel,
+  LoopingCallStateError,
+  LrError,
+  type LrErrorOptions,
+  NotConnectingError,
+  NotListeningError,
   nullLogger,
-} from "./logger.js";
-export { LoopingCall } from "./looping-call.js";
-export { Protocol } from "./protocol.js";
+  Protocol,
+  type ProtocolConstructor,
+  ReactorAlreadyRunning,
+  ReactorNotRunning,
+  ServerFactory,
+  ServiceError,
+  SystemExit,
+  type TCPAddress,
+  TriggerNotFoundError,
+  tcpAddress,
+  type UNIXAddress,
+  unixAddress,
+} from "./core/index.js";
+export {
+  clientFromString,
+  type ParsedEndpoint,
+  parseEndpoint,
+  quoteEndpointArgument,
+  serverFromString,
+  TCPClientEndpoint,
+  TCPServerEndpoint,
+  TLSClientEndpoint,
+  TLSServerEndpoint,
+  UNIXClientEndpoint,
+  UNIXServerEndpoint,
+} from "./endpoints/index.js";
+export {
+  createReactor,
+  Reactor,
+  type ReactorOptions,
+  reactor,
+} from "./node/index.js";
+// ---------------------------------------------------------------- services (issue 6)
+export {
+  type ConnectionLimitOptions,
+  IdleTimeout,
+  LimitConnectionsFactory,
+  normalVariate,
+  type ProtocolClass,
+  ReconnectingClientFactory,
+  TimeoutMixin,
+  type TimeoutProtocol,
+} from "./policies/index.js";
 // ---------------------------------------------------------------- PROXY protocol (issue 16)
 export {
   HAProxyServerEndpoint,
@@ -108,27 +137,9 @@ export {
   type ProxyParseResult,
   type ProxyProtocolOptions,
 } from "./proxy/index.js";
-export { type ReactOptions, react } from "./react.js";
 export {
-  createReactor,
-  Reactor,
-  type ReactorOptions,
-  type ReactorResource,
-  reactor,
-} from "./reactor.js";
-export { normalVariate, ReconnectingClientFactory } from "./reconnecting-client-factory.js";
-export {
-  type RunWithSignalsOptions,
-  runWithSignals,
-  type SignalReactor,
-} from "./run-with-signals.js";
-export { Scheduler, type SchedulerOptions } from "./scheduler.js";
-export { attachService, MultiService, Service, type ServiceLike } from "./service.js";
-export {
-  BadEndpointError,
-  CancelledError,
-  LoopingCallStateError,
-  ServiceError,
-  SystemExit,
-} from "./service-errors.js";
-export { type FireOptions, SystemEventTriggers } from "./system-events.js";
+  type DeferLaterOptions,
+  deferLater,
+  Scheduler,
+  type SchedulerOptions,
+} from "./time/index.js";

@@ -1,6 +1,6 @@
 /** A transport double for wrapper tests: records what a protocol does to its connection (test-only). */
-import { type Address, tcpAddress } from "../src/address.js";
-import type { Producer, Transport } from "../src/interfaces.js";
+import { type Address, tcpAddress } from "../src/core/address.js";
+import type { Producer, Transport } from "../src/core/interfaces.js";
 
 export class FakeTransport implements Transport {
   readonly written: Array<string | Uint8Array> = [];

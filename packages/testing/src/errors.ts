@@ -1,19 +1,6 @@
 import { LrError, type ReactorResource } from "@lr/reactor";
 
-/**
- * Virtual time cannot make progress: `Clock.runUntil()` awaits a Promise that nothing scheduled will
- * settle, or a loop of delay-0 calls never ends. Code `ERR_SIMULATION_STALLED`.
- *
- * @example
- * ```ts
- * await expect(clock.runUntil(new Promise(() => {}))).rejects.toMatchObject({ code: "ERR_SIMULATION_STALLED" });
- * ```
- */
-export class SimulationStalledError extends LrError {
-  constructor(message: string) {
-    super("ERR_SIMULATION_STALLED", message);
-  }
-}
+export { SimulationStalledError } from "@lr/reactor/internal";
 
 /**
  * A reactor still owned something after a test (listeners, connections, connectors, delayed calls,

@@ -3,42 +3,44 @@
  * and iosim, for TypeScript), an in-memory network, a dirty-reactor check and virtual-time
  * simulation of whole programs.
  */
-export { AccumulatingProtocol, type AccumulatingProtocolOptions } from "./accumulating-protocol.js";
-export { Clock, type ClockOptions, type RunUntilOptions, settle } from "./clock.js";
-export { assertReactorClean, type ResourceOwner } from "./dirty-reactor.js";
+
+export { Clock, type ClockOptions, type RunUntilOptions, settle } from "@lr/reactor/internal";
 export { DirtyReactorError, SimulationStalledError, ThreadJobStateError } from "./errors.js";
+export { MemoryNetwork, type MemoryNetworkOptions } from "./network/index.js";
 export {
-  type ConnectedOptions,
-  type ConnectedPair,
-  connectedServerAndClient,
-  IOPump,
-  type ProtocolOf,
-  type ProtocolSource,
-} from "./io-pump.js";
-export {
-  type CallbackErrorHandler,
-  MemoryConnection,
-  type MemoryConnectionOptions,
-  MemoryTransport,
-  type TransportClosedHandler,
-} from "./memory-connection.js";
-export { MemoryConnector, type MemoryConnectSpec } from "./memory-connector.js";
-export { MemoryNetwork, type MemoryNetworkOptions } from "./memory-network.js";
-export { MemoryListeningPort, type MemoryPortSpec } from "./memory-port.js";
-export {
+  assertReactorClean,
+  MemoryConnector,
+  type MemoryConnectSpec,
+  MemoryListeningPort,
+  type MemoryPortSpec,
   MemoryReactor,
   MemoryReactorClock,
   type MemoryReactorOptions,
+  MemoryThreadJob,
+  type MemoryThreadJobState,
+  type ResourceOwner,
   type TCPClientRecord,
   type TCPServerRecord,
   type UNIXClientRecord,
   type UNIXServerRecord,
-} from "./memory-reactor.js";
-export { MemoryThreadJob, type MemoryThreadJobState } from "./memory-thread-job.js";
+} from "./reactor/index.js";
 export {
+  AccumulatingProtocol,
+  type AccumulatingProtocolOptions,
+  type CallbackErrorHandler,
+  type ConnectedOptions,
+  type ConnectedPair,
+  connectedServerAndClient,
+  IOPump,
+  MemoryConnection,
+  type MemoryConnectionOptions,
+  MemoryTransport,
   type ProducerState,
+  type ProtocolOf,
+  type ProtocolSource,
   StringTransport,
   type StringTransportOptions,
   StringTransportWithDisconnection,
+  type TransportClosedHandler,
   TransportStateError,
-} from "./string-transport.js";
+} from "./transport/index.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryReactorClock } from "./memory-reactor.js";
+import { MemoryReactorClock } from "./reactor/memory-reactor.js";
 import { useReactor } from "./vitest.js";
 
 describe("useReactor() with the real reactor", () => {

@@ -1,4 +1,4 @@
-import type { FactoryLike, ListeningPort } from "../interfaces.js";
+import type { FactoryLike, ListeningPort } from "../core/interfaces.js";
 import { HAProxyWrappingFactory, type ProxyProtocolOptions } from "./wrapper.js";
 
 /**

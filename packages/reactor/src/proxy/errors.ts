@@ -1,4 +1,4 @@
-import { LrError } from "../errors.js";
+import { LrError } from "../core/errors.js";
 
 /**
  * Why a PROXY protocol header was refused (stable values, for logs and tests):

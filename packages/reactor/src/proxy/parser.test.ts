@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { tcpAddress, unixAddress } from "../address.js";
+import { tcpAddress, unixAddress } from "../core/address.js";
 import { formatIPv6, parseIPv6 } from "./ip.js";
 import {
   PROXY_V1_MAX_LENGTH,

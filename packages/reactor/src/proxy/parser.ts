@@ -3,7 +3,7 @@
  * the first bytes of a connection in chunks of any size, it reports "need more", a parsed header
  * with the bytes that followed it, or a typed error. It never throws on any input.
  */
-import { type Address, tcpAddress, unixAddress } from "../address.js";
+import { type Address, tcpAddress, unixAddress } from "../core/address.js";
 import { InvalidProxyHeaderError, type InvalidProxyHeaderReason } from "./errors.js";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.js";
 

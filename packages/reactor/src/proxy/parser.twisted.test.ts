@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Address } from "../address.js";
+import type { Address } from "../core/address.js";
 import { formatIPv6, parseIPv6 } from "./ip.js";
 import { PROXY_V2_SIGNATURE, ProxyHeaderParser } from "./parser.js";
 

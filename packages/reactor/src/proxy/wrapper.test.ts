@@ -2,14 +2,14 @@ import { connect, type Socket } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTransport } from "../../test/fake-transport.js";
-import { type Address, tcpAddress } from "../address.js";
-import { ConnectionDone } from "../errors.js";
-import type { FactoryLike, ProtocolLike, Transport } from "../interfaces.js";
-import type { LogEvent } from "../logger.js";
-import { Protocol } from "../protocol.js";
-import type { Reactor } from "../reactor.js";
-import { collectingLogger, start, testReactor } from "../test-support/helpers.js";
-import { VirtualClock } from "../test-support/virtual-clock.js";
+import { collectingLogger, start, testReactor } from "../../test/helpers.js";
+import { type Address, tcpAddress } from "../core/address.js";
+import { ConnectionDone } from "../core/errors.js";
+import type { FactoryLike, ProtocolLike, Transport } from "../core/interfaces.js";
+import type { LogEvent } from "../core/logger.js";
+import { Protocol } from "../core/protocol.js";
+import type { Reactor } from "../node/reactor.js";
+import { Clock } from "../time/clock.js";
 import { PROXY_V2_SIGNATURE, ProxyHeaderParser } from "./parser.js";
 import { HAProxyWrappingFactory, isProxiedTransport, type ProxiedTransport } from "./wrapper.js";
 
@@ -52,7 +52,7 @@ function recordingFactory(): FactoryLike & { built: Recording[]; addrs: Address[
 }
 
 function setup(options: { headerTimeoutMs?: number } = {}) {
-  const clock = new VirtualClock();
+  const clock = new Clock();
   const logger = collectingLogger();
   const inner = recordingFactory();
   const factory = new HAProxyWrappingFactory(inner, { clock, logger, ...options });
@@ -109,7 +109,7 @@ describe("HAProxyWrappingFactory", () => {
     other.wrapper.dataReceived(bytes("PROXY TCP4 127.0.0.9 127.0.0.1 40001 9000\r\n"));
     expect((other.inner.built[0]?.transport as ProxiedTransport | undefined)?.local).toBe(false);
     // Reset before it was accepted: the socket's peer is unknown, the destination decides.
-    const clock = new VirtualClock();
+    const clock = new Clock();
     const f = recordingFactory();
     const reset = new HAProxyWrappingFactory(f, { clock }).buildProtocol(tcpAddress("", 0));
     reset.makeConnection(new FakeTransport(tcpAddress("", 0)));
@@ -166,7 +166,7 @@ describe("HAProxyWrappingFactory", () => {
   });
 
   it("closes the connection when the wrapped factory refuses it", () => {
-    const clock = new VirtualClock();
+    const clock = new Clock();
     const refusing: FactoryLike = { buildProtocol: () => null, doStart() {}, doStop() {} };
     const wrapper = new HAProxyWrappingFactory(refusing, { clock }).buildProtocol(
       tcpAddress("127.0.0.1", 1),
@@ -178,7 +178,7 @@ describe("HAProxyWrappingFactory", () => {
   });
 
   it("holds the bytes after the header while the protocol paused in connectionMade", () => {
-    const clock = new VirtualClock();
+    const clock = new Clock();
     class Pauser extends Recording {
       override connectionMade(): void {
         this.transport?.pauseProducing();
@@ -203,7 +203,7 @@ describe("HAProxyWrappingFactory", () => {
     expect(w.readConnectionLost).toBeUndefined();
     wrapper.dataReceived(bytes(V1));
     expect(w.readConnectionLost).toBeUndefined();
-    const clock = new VirtualClock();
+    const clock = new Clock();
     let halfClosed = 0;
     class HalfCloser extends Protocol {
       readConnectionLost(): void {
@@ -220,7 +220,7 @@ describe("HAProxyWrappingFactory", () => {
   });
 
   it("validates its options", () => {
-    const clock = new VirtualClock();
+    const clock = new Clock();
     const f = recordingFactory();
     expect(() => new HAProxyWrappingFactory(f, { clock, headerTimeoutMs: -1 })).toThrow(RangeError);
     expect(() => new HAProxyWrappingFactory(f, { clock, maxHeaderLength: 10 })).toThrow(RangeError);

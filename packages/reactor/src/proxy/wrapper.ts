@@ -1,4 +1,4 @@
-import { type Address, formatAddress } from "../address.js";
+import { type Address, formatAddress } from "../core/address.js";
 import type {
   DelayedCall,
   FactoryLike,
@@ -6,8 +6,8 @@ import type {
   ProtocolLike,
   ReactorTime,
   Transport,
-} from "../interfaces.js";
-import { createStderrLogger, type Logger } from "../logger.js";
+} from "../core/interfaces.js";
+import { createStderrLogger, type Logger } from "../core/logger.js";
 import { InvalidProxyHeaderError } from "./errors.js";
 import { type ProxyHeader, ProxyHeaderParser } from "./parser.js";
 
