@@ -1,7 +1,8 @@
 import { BytesLineReceiver, LineReceiver } from "@lr/line-protocol";
 import type { Address, ProtocolLike } from "@lr/reactor";
-import { formatAddress, isProxiedTransport, LrError, ServerFactory } from "@lr/reactor";
+import { formatAddress, LrError, ServerFactory } from "@lr/reactor";
 import type { ServerOutput, ServerTotals } from "./output.js";
+import { balancerOf } from "./proxy.js";
 
 /** Options of a {@link LineServerFactory}. */
 export interface LineServerOptions {
@@ -30,14 +31,12 @@ export class LineServer extends LineReceiver {
   }
 
   override connectionMade(): void {
-    const transport = this.transport;
-    const peer = transport ? formatAddress(transport.getPeer()) : "unknown";
-    if (transport && isProxiedTransport(transport)) {
-      if (transport.local) {
-        this.#check = true;
-        this.server.connections--;
-      } else this.server.output.connection(this.id, peer, formatAddress(transport.getProxyPeer()));
-    } else this.server.output.connection(this.id, peer);
+    const peer = this.transport ? formatAddress(this.transport.getPeer()) : "unknown";
+    const balancer = balancerOf(this.transport); // --proxy-protocol
+    if (balancer?.check) {
+      this.#check = true;
+      this.server.connections--;
+    } else this.server.output.connection(this.id, peer, balancer?.via);
     this.server.output.flush();
     if (this.server.options.greet !== undefined) this.sendLine(this.server.options.greet);
   }
@@ -87,8 +86,7 @@ export class QuietLineServer extends BytesLineReceiver {
   }
 
   override connectionMade(): void {
-    const transport = this.transport;
-    if (transport && isProxiedTransport(transport) && transport.local) this.factory.connections--;
+    if (balancerOf(this.transport)?.check) this.factory.connections--; // --proxy-protocol
     const greet = this.factory.options.greet;
     if (greet !== undefined) this.sendLine(greet);
   }

@@ -1,8 +1,9 @@
-import type { FactoryLike, ListeningPort, ReactorLike } from "@lr/reactor";
-import { HAProxyWrappingFactory, ReactorNotRunning } from "@lr/reactor";
+import type { ListeningPort, ReactorLike } from "@lr/reactor";
+import { ReactorNotRunning } from "@lr/reactor";
 import type { ServerOptions } from "./cli.js";
 import { LineServerFactory } from "./line-server.js";
 import type { ServerOutput, ServerTotals } from "./output.js";
+import { withProxyProtocol } from "./proxy.js";
 
 /** A server set up on a reactor (listening once the reactor runs). */
 export interface StartedServer {
@@ -32,10 +33,7 @@ export function startServer(
   );
   // Node's default backlog (511), not Twisted's 50: with 50, a burst of connects overflows the
   // accept queue and the kernel resets or delays (1 s SYN retry) the excess (tooling/load fault suite).
-  // --proxy-protocol: each connection's PROXY header is read first (logged and dropped if invalid).
-  const listening: FactoryLike = options.proxyProtocol
-    ? new HAProxyWrappingFactory(factory, { clock: reactor })
-    : factory;
+  const listening = withProxyProtocol(factory, reactor, options.proxyProtocol);
   const port = reactor.listenTCP(options.port, listening, { host: options.host, backlog: 511 });
   return { factory, port };
 }

@@ -1,5 +1,5 @@
 /**
- * `--proxy-protocol` without sockets: the line server behind an HAProxyWrappingFactory on a
+ * `--proxy-protocol` (proxy.ts) without sockets: the line server behind an HAProxyWrappingFactory on a
  * StringTransport and a virtual Clock (the real HAProxy runs in tooling/haproxy).
  */
 import {
@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { parseServerArgs, SERVER_HELP } from "./cli.js";
 import { LineServerFactory } from "./line-server.js";
 import { createServerOutput } from "./output.js";
+import { balancerOf, withProxyProtocol } from "./proxy.js";
 
 const BALANCER = tcpAddress("127.0.0.1", 40123);
 const SELF = tcpAddress("127.0.0.1", 9000);
@@ -46,6 +47,15 @@ describe("lr-server --proxy-protocol", () => {
     expect(on.kind === "run" && on.options.proxyProtocol).toBe(true);
     expect(off.kind === "run" && off.options.proxyProtocol === true).toBe(false);
     expect(SERVER_HELP).toContain("--proxy-protocol");
+  });
+
+  it("withProxyProtocol wraps only when asked; balancerOf is null for a direct connection", () => {
+    const { lines } = setup(true);
+    const clock = new Clock();
+    expect(withProxyProtocol(lines, clock, undefined)).toBe(lines);
+    expect(withProxyProtocol(lines, clock, true)).toBeInstanceOf(HAProxyWrappingFactory);
+    expect(balancerOf(null)).toBeNull();
+    expect(balancerOf(new StringTransport())).toBeNull();
   });
 
   it("--json: the connection event's peer is the client, via the balancer", () => {
