@@ -18,6 +18,7 @@ export class HAProxyServerEndpoint {
   /** Options given to each {@link HAProxyWrappingFactory}. */
   readonly options: ProxyProtocolOptions;
 
+  /** Wraps `wrappedEndpoint`; `options` go to every {@link HAProxyWrappingFactory} it makes. */
   constructor(
     wrappedEndpoint: { listen(factory: FactoryLike): Promise<ListeningPort> },
     options: ProxyProtocolOptions,

@@ -355,10 +355,12 @@ export class HAProxyWrappingFactory implements FactoryLike {
     return new ProxyProtocolWrapper(this);
   }
 
+  /** Passes the port's start on to the wrapped factory. */
   doStart(): void {
     this.wrappedFactory.doStart();
   }
 
+  /** Passes the port's stop on to the wrapped factory. */
   doStop(): void {
     this.wrappedFactory.doStop();
   }
