@@ -66,7 +66,7 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
   const inter = options.checkInterval ?? "2s";
   const servers = options.backends.map(
     (b) =>
-      `  server ${b.name} ${b.host}:${b.port} ${b.proxy === "v2" ? "send-proxy-v2" : "send-proxy"} check inter ${inter} fastinter ${inter} downinter ${inter} rise 1 fall 1`,
+      `  server ${b.name} ${b.host}:${b.port} ${b.proxy === "v2" ? "send-proxy-v2 proxy-v2-options crc32c" : "send-proxy"} check inter ${inter} fastinter ${inter} downinter ${inter} rise 1 fall 1`,
   );
   return `global
   stats socket ${options.statsSocket} mode 600 level admin
