@@ -99,3 +99,42 @@ export class StringTooLongError extends LrError {
     this.limit = limit;
   }
 }
+
+/**
+ * The input ended inside a frame (a netstring or length-prefixed frame cut short). Code
+ * `ERR_TRUNCATED_FRAME`. Thrown by a frame decoder's `finish()`, so `frames()` / `DecoderStream`
+ * report a stream that stopped mid-frame instead of dropping the partial frame silently.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof TruncatedFrameError) console.log(`${e.length} bytes of an unfinished frame`);
+ * ```
+ */
+export class TruncatedFrameError extends LrError {
+  /** Bytes of the unfinished frame that were held. */
+  readonly length: number;
+  constructor(length: number) {
+    super("ERR_TRUNCATED_FRAME", `Input ended inside a frame (${length} bytes held).`);
+    this.length = length;
+  }
+}
+
+/**
+ * A handler that a subclass must override was called without an override (Twisted raises
+ * `NotImplementedError` there): the default `lineReceived`, `rawDataReceived` and
+ * `stringReceived`. Code `ERR_NOT_IMPLEMENTED`. Thrown from `dataReceived`, so the reactor logs it
+ * and drops that connection, as Twisted does.
+ *
+ * @example
+ * ```ts
+ * class Silent extends LineReceiver { override lineReceived(_line: string) {} } // no error
+ * ```
+ */
+export class NotImplementedError extends LrError {
+  /** The method that was not overridden, e.g. `"lineReceived"`. */
+  readonly method: string;
+  constructor(method: string) {
+    super("ERR_NOT_IMPLEMENTED", `${method}() must be overridden by a subclass.`);
+    this.method = method;
+  }
+}

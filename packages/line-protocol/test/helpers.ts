@@ -1,8 +1,10 @@
 /**
  * Helpers for this package's tests (not exported from the package): chunking, a naive reference
- * line splitter to compare the decoder with.
+ * line splitter to compare the decoder with, connecting a protocol to a `StringTransport`.
  */
 import { Buffer } from "node:buffer";
+import type { Protocol } from "@lr/reactor";
+import { StringTransport } from "@lr/testing";
 import fc from "fast-check";
 
 /** UTF-8 bytes of a string. */
@@ -62,4 +64,26 @@ export function referenceFrames(
   }
   if (tail.length - suffix > maxLength) frames.push({ overflow: true });
   return frames;
+}
+
+/** Connects `proto` to a fresh `StringTransport` and returns both. */
+export function connect<P extends Protocol>(proto: P): [P, StringTransport] {
+  const transport = new StringTransport();
+  proto.makeConnection(transport);
+  return [proto, transport];
+}
+
+/** Feeds each string (as UTF-8) to `proto.dataReceived`, one call per string. */
+export function feed(proto: { dataReceived(d: Uint8Array): unknown }, ...chunks: string[]): void {
+  for (const c of chunks) proto.dataReceived(bytesOf(c));
+}
+
+/** Returns what `fn` throws (or `undefined`). */
+export function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }

@@ -1,82 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bytesOf, chunked, chunkingArb } from "../test/helpers.js";
+import { bytesOf, chunked, chunkingArb, errorOf } from "../../test/helpers.js";
 import {
   encodeLengthPrefixed,
-  encodeNetstring,
   FrameTooLongError,
   LengthPrefixedDecoder,
-  NetstringDecoder,
-  NetstringParseError,
   type PrefixLength,
   StringTooLongError,
-} from "./index.js";
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-
-describe("NetstringDecoder", () => {
-  it("decodes netstrings, also one byte at a time, and empty ones", () => {
-    const input = bytesOf("5:hello,0:,3:a:b,");
-    expect(new NetstringDecoder().push(input).map((p) => Buffer.from(p).toString())).toEqual([
-      "hello",
-      "",
-      "a:b",
-    ]);
-    const d = new NetstringDecoder();
-    const out: string[] = [];
-    for (const b of input)
-      for (const p of d.push(Uint8Array.of(b))) out.push(Buffer.from(p).toString());
-    expect(out).toEqual(["hello", "", "a:b"]);
-  });
-
-  const bad: [string, string, number?][] = [
-    ["x:abc,", "bad-length"],
-    [":abc,", "bad-length"],
-    ["03:abc,", "leading-zero"],
-    ["-3:abc,", "bad-length"],
-    [" 3:abc,", "bad-length"],
-    ["3:abc;", "missing-comma"],
-    ["100000", "too-long"],
-    ["11:", "too-long", 10],
-  ];
-  for (const [input, reason, max] of bad) {
-    it(`rejects ${JSON.stringify(input)} with reason ${reason}, then ignores input`, () => {
-      const d = new NetstringDecoder(max === undefined ? {} : { maxLength: max });
-      const e = errorOf(() => d.push(bytesOf(input)));
-      expect(e).toBeInstanceOf(NetstringParseError);
-      expect(e).toMatchObject({ code: "ERR_NETSTRING_PARSE", reason });
-      expect(d.broken).toBe(true);
-      expect(d.push(bytesOf("1:a,"))).toEqual([]);
-      d.reset();
-      expect(d.push(bytesOf("1:a,"))).toEqual([bytesOf("a")]);
-    });
-  }
-
-  it("property: encode then decode is the identity, whatever the chunking", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 10 }),
-        chunkingArb,
-        (payloads, cuts) => {
-          const wire = Buffer.concat(payloads.map((p) => encodeNetstring(p)));
-          const d = new NetstringDecoder();
-          const got: Uint8Array[] = [];
-          for (const c of chunked(wire, cuts))
-            for (const p of d.push(c)) got.push(Uint8Array.from(p));
-          expect(got).toEqual(payloads.map((p) => Uint8Array.from(p)));
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-});
+} from "../index.js";
 
 describe("LengthPrefixedDecoder", () => {
   it("decodes big-endian 1, 2 and 4-byte prefixes", () => {
@@ -110,6 +41,40 @@ describe("LengthPrefixedDecoder", () => {
     expect(d.push(Uint8Array.of(3, 1, 2))).toEqual([]);
     expect(d.push(Uint8Array.of(3, 1, 65))).toEqual([bytesOf("A")]);
     expect(seen).toEqual([3]);
+  });
+
+  it("checks a length already read against a lowered maxLength (discard: skips the rest of it)", () => {
+    const seen: number[] = [];
+    const d = new LengthPrefixedDecoder({
+      prefixLength: 1,
+      maxLength: 10,
+      overflow: "discard",
+      onOverflow: (n) => seen.push(n),
+    });
+    expect(d.push(Uint8Array.of(5, 65, 66))).toEqual([]);
+    d.maxLength = 4;
+    expect(d.push(Uint8Array.of(67, 68, 69, 1, 90))).toEqual([bytesOf("Z")]);
+    expect(seen).toEqual([5]);
+    const drop = new LengthPrefixedDecoder({ prefixLength: 2, maxLength: 10 });
+    drop.push(Uint8Array.of(0, 5, 65));
+    drop.maxLength = 4;
+    expect(errorOf(() => drop.push(new Uint8Array(0)))).toBeInstanceOf(FrameTooLongError);
+    expect(drop.broken).toBe(true);
+  });
+
+  it("unparsed() and replaceUnparsed() give and replace the input as received", () => {
+    const d = new LengthPrefixedDecoder({ prefixLength: 1 });
+    const got: string[] = [];
+    d.decode(Uint8Array.of(1, 65, 2, 66), (p) => {
+      got.push(Buffer.from(p).toString());
+      if (got.length > 1) return;
+      expect(d.unparsed()).toEqual(Uint8Array.of(2, 66));
+      d.replaceUnparsed(Uint8Array.of(1, 67));
+    });
+    expect(got).toEqual(["A", "C"]);
+    d.push(Uint8Array.of(3, 68));
+    expect(d.unparsed()).toEqual(Uint8Array.of(3, 68));
+    expect(errorOf(() => d.finish())).toMatchObject({ code: "ERR_TRUNCATED_FRAME" });
   });
 
   it("the encoder refuses strings that do not fit the prefix", () => {

@@ -3,9 +3,10 @@
  */
 import { Buffer } from "node:buffer";
 import { InvalidArgumentError } from "@lr/reactor";
-import { toBytes } from "./bytes.js";
-import { NetstringParseError } from "./errors.js";
-import { type FrameCallback, FrameDecoder } from "./frame-decoder.js";
+import { toBytes } from "../bytes.js";
+import { NetstringParseError } from "../errors.js";
+import { BinaryFrameDecoder } from "./binary-frame-decoder.js";
+import type { FrameCallback } from "./chunk-decoder.js";
 
 /** The default longest payload, as Twisted's `NetstringReceiver.MAX_LENGTH`. */
 export const DEFAULT_MAX_NETSTRING_LENGTH = 99999;
@@ -37,7 +38,7 @@ const COMMA = 2;
  * d.push(encodeNetstring("hello")); // [Uint8Array "hello"]
  * ```
  */
-export class NetstringDecoder extends FrameDecoder {
+export class NetstringDecoder extends BinaryFrameDecoder {
   /** Longest accepted payload in bytes. */
   maxLength: number;
   private readonly onError: ((error: NetstringParseError) => void) | undefined;
@@ -58,6 +59,10 @@ export class NetstringDecoder extends FrameDecoder {
     this.onError = options.onError;
   }
 
+  protected get midFrame(): boolean {
+    return this.state !== LENGTH || this.digits !== 0;
+  }
+
   protected resetState(): void {
     this.state = LENGTH;
     this.digits = 0;
@@ -65,9 +70,13 @@ export class NetstringDecoder extends FrameDecoder {
     this.frame = null;
   }
 
-  protected scan(chunk: Uint8Array, onString: FrameCallback): number {
+  protected scan(chunk: Uint8Array, onString: FrameCallback<unknown>): number {
     const end = chunk.length;
     let i = 0;
+    // Length digits already read are checked again against the current maxLength (it may have
+    // been lowered since), as Twisted parses the pending length again on every read.
+    if (this.state === LENGTH && this.length > this.maxLength)
+      return this.fail("too-long", `length exceeds the maximum of ${this.maxLength} bytes`);
     while (i < end) {
       if (this.state === LENGTH) {
         const c = chunk[i++] as number;
@@ -97,6 +106,7 @@ export class NetstringDecoder extends FrameDecoder {
           i += take;
           if (this.acc.length < this.length) return -1;
           this.frame = this.acc.copy();
+          this.acc.clear();
         }
         this.state = COMMA;
       } else {
@@ -106,7 +116,9 @@ export class NetstringDecoder extends FrameDecoder {
         this.state = LENGTH;
         this.digits = 0;
         this.length = 0;
-        if (onString(frame) === false) return i;
+        this.curPos = i;
+        if (onString(frame) === false) return this.cur === chunk ? i : -1;
+        if (this.cur !== chunk) return -1; // the callback replaced the input
       }
     }
     return -1;

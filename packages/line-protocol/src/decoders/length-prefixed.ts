@@ -3,9 +3,10 @@
  * decoder and the encoder. Twisted's `Int8/Int16/Int32StringReceiver` wire format.
  */
 import { InvalidArgumentError } from "@lr/reactor";
-import { toBytes } from "./bytes.js";
-import { FrameTooLongError, StringTooLongError } from "./errors.js";
-import { type FrameCallback, FrameDecoder } from "./frame-decoder.js";
+import { concatBytes, toBytes } from "../bytes.js";
+import { FrameTooLongError, StringTooLongError } from "../errors.js";
+import { BinaryFrameDecoder } from "./binary-frame-decoder.js";
+import type { FrameCallback } from "./chunk-decoder.js";
 
 /** Size of the length prefix in bytes. */
 export type PrefixLength = 1 | 2 | 4;
@@ -38,7 +39,7 @@ export interface LengthPrefixedDecoderOptions {
  * d.push(encodeLengthPrefixed("hi", 2)); // [Uint8Array "hi"]
  * ```
  */
-export class LengthPrefixedDecoder extends FrameDecoder {
+export class LengthPrefixedDecoder extends BinaryFrameDecoder {
   /** Prefix size in bytes. */
   readonly prefixLength: PrefixLength;
   /** Longest accepted payload in bytes. */
@@ -67,11 +68,11 @@ export class LengthPrefixedDecoder extends FrameDecoder {
     this.onOverflow = options.onOverflow;
   }
 
-  /** Number of bytes held (a partial prefix or payload, and unparsed input). */
-  get bufferedLength(): number {
-    let n = this.acc.length;
-    for (const c of this.held) n += c.length;
-    return n;
+  /** The announced length being reported to `onOverflow`, or -1. */
+  private reporting = -1;
+
+  protected get midFrame(): boolean {
+    return this.length >= 0 || this.skip > 0;
   }
 
   protected resetState(): void {
@@ -79,11 +80,60 @@ export class LengthPrefixedDecoder extends FrameDecoder {
     this.skip = 0;
   }
 
-  protected scan(chunk: Uint8Array, onFrame: FrameCallback): number {
+  /**
+   * A copy of the input not parsed into frames yet, as it came on the wire: the prefix of a frame
+   * being read (also while its too-long length is being reported), its partial payload, the rest of
+   * the chunk being decoded (from a callback) and held input. Twisted's `IntNStringReceiver.recvd`.
+   */
+  unparsed(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    const pending = this.reporting >= 0 ? this.reporting : this.length;
+    if (pending >= 0) parts.push(prefixBytes(pending, this.prefixLength));
+    if (!this.broken || this.reporting >= 0) {
+      parts.push(this.acc.bytes.subarray(0, this.acc.length));
+      if (this.busy && this.cur !== null) {
+        parts.push(this.cur.subarray(this.curPos));
+        if (this.tail !== null) parts.push(this.tail);
+      }
+      parts.push(...this.held);
+    }
+    return concatBytes(parts);
+  }
+
+  /**
+   * Replaces the input not parsed yet with `bytes` (copied), parsed from a frame boundary: from a
+   * callback, the rest of the current chunk is dropped and decoding goes on with `bytes`.
+   * Twisted's assignment to `IntNStringReceiver.recvd`.
+   */
+  replaceUnparsed(bytes: Uint8Array): void {
+    this.takeUnconsumed();
+    this.reset();
+    this.append(bytes);
+  }
+
+  protected scan(chunk: Uint8Array, onFrame: FrameCallback<unknown>): number {
     const end = chunk.length;
     const n = this.prefixLength;
     const acc = this.acc;
     let i = 0;
+    // A length already read is checked again against the current maxLength (it may have been
+    // lowered since), as Twisted parses the pending prefix again on every read.
+    if (this.length > this.maxLength) {
+      const length = this.length;
+      const got = acc.length;
+      let replaced = false;
+      try {
+        this.overflowed(length); // reports with the prefix and partial payload still held
+      } finally {
+        replaced = this.cur !== chunk; // dropped ("drop"), or replaced from the callback (recvd)
+        if (!replaced) {
+          this.length = -1;
+          acc.clear();
+          if (this.overflow === "discard") this.skip = length - got; // the payload bytes still to come
+        }
+      }
+      if (this.broken || replaced) return -1;
+    }
     while (i < end) {
       if (this.skip > 0) {
         const take = Math.min(this.skip, end - i);
@@ -105,10 +155,9 @@ export class LengthPrefixedDecoder extends FrameDecoder {
           acc.length = 0;
         }
         if (length > this.maxLength) {
-          if (this.overflow === "drop") this.breakDown();
-          else this.skip = length;
-          this.report(length);
-          if (this.broken) return -1;
+          this.curPos = i;
+          this.overflowed(length);
+          if (this.broken || this.cur !== chunk) return -1;
           continue;
         }
         this.length = length;
@@ -127,15 +176,35 @@ export class LengthPrefixedDecoder extends FrameDecoder {
         acc.clear();
       }
       this.length = -1;
-      if (onFrame(frame) === false) return i;
+      this.curPos = i;
+      if (onFrame(frame) === false) return this.cur === chunk ? i : -1;
+      if (this.cur !== chunk) return -1; // the callback replaced the input
     }
     return -1;
   }
 
-  private report(length: number): void {
-    if (this.onOverflow === undefined) throw new FrameTooLongError(length, this.maxLength);
-    this.onOverflow(length);
+  /** Reports a too-long `length` (its prefix consumed), then drops everything or skips its payload. */
+  private overflowed(length: number): void {
+    if (this.overflow === "discard") this.skip = length;
+    this.reporting = length;
+    try {
+      if (this.onOverflow === undefined) throw new FrameTooLongError(length, this.maxLength);
+      this.onOverflow(length);
+    } finally {
+      this.reporting = -1;
+      if (this.overflow === "drop") this.breakDown();
+    }
   }
+}
+
+function prefixBytes(length: number, n: PrefixLength): Uint8Array {
+  const out = new Uint8Array(n);
+  let len = length;
+  for (let k = n - 1; k >= 0; k--) {
+    out[k] = len & 0xff;
+    len = Math.floor(len / 256);
+  }
+  return out;
 }
 
 function readPrefix(bytes: Uint8Array, at: number, n: PrefixLength): number {
@@ -167,11 +236,7 @@ export function encodeLengthPrefixed(
   const limit = 2 ** (8 * prefixLength);
   if (payload.length >= limit) throw new StringTooLongError(payload.length, limit);
   const out = new Uint8Array(prefixLength + payload.length);
-  let len = payload.length;
-  for (let k = prefixLength - 1; k >= 0; k--) {
-    out[k] = len & 0xff;
-    len = Math.floor(len / 256);
-  }
+  out.set(prefixBytes(payload.length, prefixLength));
   out.set(payload, prefixLength);
   return out;
 }

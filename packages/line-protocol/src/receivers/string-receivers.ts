@@ -2,101 +2,72 @@
  * Twisted's `NetstringReceiver` and `Int8/Int16/Int32StringReceiver`, on {@link NetstringDecoder}
  * and {@link LengthPrefixedDecoder}. Payloads are bytes (`Uint8Array`): these are binary framings.
  */
-import { type Producer, Protocol } from "@lr/reactor";
-import { EMPTY } from "./bytes.js";
+import { toBytes } from "../bytes.js";
+import type { BinaryFrameDecoder } from "../decoders/binary-frame-decoder.js";
 import {
   encodeLengthPrefixed,
   LengthPrefixedDecoder,
   type PrefixLength,
-} from "./length-prefixed.js";
-import { DEFAULT_MAX_NETSTRING_LENGTH, encodeNetstring, NetstringDecoder } from "./netstring.js";
-import { collectThenable, type PendingResults, settle } from "./protocol-support.js";
+} from "../decoders/length-prefixed.js";
+import {
+  DEFAULT_MAX_NETSTRING_LENGTH,
+  encodeNetstring,
+  NetstringDecoder,
+} from "../decoders/netstring.js";
+import { NotImplementedError } from "../errors.js";
+import { DeliveryLoop } from "./delivery-loop.js";
 
-/** What the receivers need from a frame decoder. */
-interface FrameDecoder {
-  maxLength: number;
-  decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => unknown): boolean;
-  append(chunk: Uint8Array): void;
-  readonly hasBacklog: boolean;
-}
+/** What the string receivers need from their decoder (a {@link BinaryFrameDecoder}). */
+type PayloadDecoder = BinaryFrameDecoder & { maxLength: number };
 
-/** Shared delivery loop: pausable, re-entrancy safe, nothing delivered while disconnecting. */
-abstract class FramedReceiver extends Protocol implements Producer {
-  /** Longest accepted payload in bytes (default 99999). Checked on every read. */
+/** The receivers' side of the netstring / IntN protocols, on the shared {@link DeliveryLoop}. */
+abstract class FramedReceiver<D extends PayloadDecoder> extends DeliveryLoop {
+  /**
+   * Longest accepted payload in bytes (default 99999). Checked on every read and after every
+   * payload, also against a length already read (so lowering it applies at once).
+   */
   MAX_LENGTH = 99999;
-  /** `true` while delivery is held back by `pauseProducing()`. */
-  paused = false;
-  #decoder: FrameDecoder | null = null;
-  #busy = false;
-  #pending: PendingResults = null;
+  #decoder: D | null = null;
   readonly #onFrame = (payload: Uint8Array): boolean => {
-    const result = this.stringReceived(payload);
-    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
-    return !this.paused && this.transport?.disconnecting !== true;
+    this.collect(this.stringReceived(payload));
+    const decoder = this.#decoder;
+    if (decoder !== null && decoder.maxLength !== this.MAX_LENGTH)
+      decoder.maxLength = this.MAX_LENGTH;
+    return this.canDeliver();
   };
 
-  #canDeliver(): boolean {
-    return !this.paused && this.transport?.disconnecting !== true;
-  }
-
-  /** Called with each payload. Override it. Default: nothing. */
+  /**
+   * Called with each payload. Override it. The default throws {@link NotImplementedError} (as
+   * Twisted's raises), so the reactor logs it and drops the connection.
+   */
   stringReceived(_payload: Uint8Array): unknown {
-    return undefined;
+    throw new NotImplementedError("stringReceived");
   }
 
   /** Frames and writes `data` (strings are UTF-8). */
   abstract sendString(data: string | Uint8Array): void;
 
   /** Builds this protocol's decoder (called once, on the first read). */
-  protected abstract createDecoder(): FrameDecoder;
+  protected abstract createDecoder(): D;
 
-  /** Records the result of a handler so an async rejection reaches the reactor. */
-  protected collect(result: unknown): void {
-    if (result !== undefined) this.#pending = collectThenable(this.#pending, result);
-  }
-
-  /** Stops delivery (even mid-buffer) and pauses the transport; data keeps being buffered. */
-  pauseProducing(): void {
-    this.paused = true;
-    this.transport?.pauseProducing();
-  }
-
-  /** Resumes the transport and delivers what was buffered. */
-  resumeProducing(): void {
-    this.paused = false;
-    this.transport?.resumeProducing();
-    this.dataReceived(EMPTY);
-  }
-
-  /** Stops for good. */
-  stopProducing(): void {
-    this.paused = true;
-    this.transport?.stopProducing();
-  }
-
-  override dataReceived(data: Uint8Array): unknown {
+  /** This protocol's decoder, created on first use, with `MAX_LENGTH` applied. */
+  protected get decoder(): D {
     let decoder = this.#decoder;
     if (decoder === null) {
       decoder = this.createDecoder();
       this.#decoder = decoder;
     }
     if (decoder.maxLength !== this.MAX_LENGTH) decoder.maxLength = this.MAX_LENGTH;
-    if (this.#busy || this.paused || this.transport?.disconnecting === true) {
-      decoder.append(data);
-      return undefined;
-    }
-    this.#busy = true;
-    try {
-      let done = decoder.decode(data, this.#onFrame);
-      while (!done && decoder.hasBacklog && this.#canDeliver()) {
-        done = decoder.decode(EMPTY, this.#onFrame);
-      }
-    } finally {
-      this.#busy = false;
-    }
-    const pending = this.#pending;
-    this.#pending = null;
-    return settle(pending);
+    return decoder;
+  }
+
+  protected hold(data: Uint8Array): void {
+    this.decoder.append(data);
+  }
+
+  protected deliver(data: Uint8Array, _resumed: boolean): boolean {
+    const decoder = this.decoder;
+    return decoder.decode(data, this.#onFrame) && !decoder.hasBacklog;
   }
 }
 
@@ -111,7 +82,7 @@ abstract class FramedReceiver extends Protocol implements Producer {
  * }
  * ```
  */
-export class NetstringReceiver extends FramedReceiver {
+export class NetstringReceiver extends FramedReceiver<NetstringDecoder> {
   override MAX_LENGTH = DEFAULT_MAX_NETSTRING_LENGTH;
   /** `true` once the peer sent malformed data. */
   brokenPeer = false;
@@ -125,7 +96,7 @@ export class NetstringReceiver extends FramedReceiver {
     this.transport?.write(encodeNetstring(data));
   }
 
-  protected createDecoder(): FrameDecoder {
+  protected createDecoder(): NetstringDecoder {
     return new NetstringDecoder({
       maxLength: this.MAX_LENGTH,
       onError: (error) => {
@@ -150,7 +121,7 @@ export class NetstringReceiver extends FramedReceiver {
  * }
  * ```
  */
-export abstract class IntNStringReceiver extends FramedReceiver {
+export abstract class IntNStringReceiver extends FramedReceiver<LengthPrefixedDecoder> {
   /** Prefix size in bytes. */
   abstract readonly prefixLength: PrefixLength;
 
@@ -160,13 +131,27 @@ export abstract class IntNStringReceiver extends FramedReceiver {
     return undefined;
   }
 
+  /**
+   * The bytes received and not parsed into strings yet, as they came (Twisted's `recvd`): inside
+   * `stringReceived`, what follows the current string; inside `lengthLimitExceeded`, the too-long
+   * frame from its prefix on. Assigning it (e.g. inside `stringReceived`) replaces that input:
+   * parsing goes on from the assigned bytes, at a frame boundary.
+   */
+  get recvd(): Uint8Array {
+    return this.decoder.unparsed();
+  }
+
+  set recvd(data: string | Uint8Array) {
+    this.decoder.replaceUnparsed(toBytes(data));
+  }
+
   /** Frames and writes `data`. Throws `StringTooLongError` (`ERR_STRING_TOO_LONG`) if it does not fit the prefix. */
   sendString(data: string | Uint8Array): void {
     const framed = encodeLengthPrefixed(data, this.prefixLength);
     this.transport?.write(framed);
   }
 
-  protected createDecoder(): FrameDecoder {
+  protected createDecoder(): LengthPrefixedDecoder {
     return new LengthPrefixedDecoder({
       prefixLength: this.prefixLength,
       maxLength: this.MAX_LENGTH,

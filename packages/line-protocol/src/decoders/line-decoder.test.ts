@@ -1,8 +1,8 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytesOf, chunked, chunkingArb, type Frame, referenceFrames } from "../test/helpers.js";
-import { LineTooLongError } from "./errors.js";
+import { bytesOf, chunked, chunkingArb, type Frame, referenceFrames } from "../../test/helpers.js";
+import { LineTooLongError } from "../errors.js";
 import {
   LineDecoder,
   type LineDecoderOptions,

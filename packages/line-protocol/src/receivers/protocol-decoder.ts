@@ -1,5 +1,5 @@
 /** The decoder a line protocol keeps while it holds framing state (internal). */
-import { type LineCallback, LineDecoder, type LineOverflow } from "./line-decoder.js";
+import { type LineCallback, LineDecoder, type LineOverflow } from "../decoders/line-decoder.js";
 import { delimiterBytes } from "./protocol-support.js";
 
 /**

@@ -2,7 +2,7 @@
  * Twisted's `StatefulProtocol`: a byte-count state machine.
  */
 import { Protocol } from "@lr/reactor";
-import { ByteAccumulator } from "./bytes.js";
+import { ByteAccumulator } from "../bytes.js";
 
 /** A state: the handler to call and how many bytes it wants. */
 export type StatefulState = readonly [handler: StatefulHandler, byteCount: number];

@@ -4,8 +4,9 @@
  */
 import { Buffer, isAscii } from "node:buffer";
 import { InvalidArgumentError } from "@lr/reactor";
-import { asBuffer, ByteAccumulator, concatBytes, copyBytes, EMPTY } from "./bytes.js";
-import { LineTooLongError } from "./errors.js";
+import { asBuffer, ByteAccumulator, concatBytes, copyBytes, EMPTY } from "../bytes.js";
+import { LineTooLongError } from "../errors.js";
+import { ChunkDecoder, type Decoder } from "./chunk-decoder.js";
 
 /**
  * What a {@link LineDecoder} does after reporting an over-long line:
@@ -101,7 +102,7 @@ const LONG_BYTE_LINE = 256;
  * const lines = decoder.push(new TextEncoder().encode("a\r\nb\r\n")); // [Uint8Array "a", Uint8Array "b"]
  * ```
  */
-export class LineDecoder {
+export class LineDecoder extends ChunkDecoder implements Decoder<Uint8Array> {
   /** Longest accepted line in bytes (delimiter excluded). May be changed at any time. */
   maxLength: number;
   /** The overflow policy. */
@@ -111,17 +112,12 @@ export class LineDecoder {
   private delimStr = ""; // the delimiter as a latin1 string: one char per byte
   private delimAscii = true;
   private readonly acc = new ByteAccumulator();
-  /** Unscanned input, in order, after `acc` (left by a stop, an exception or a re-entrant call). */
-  private held: Uint8Array[] = [];
   private discarding = false;
-  private busy = false;
-  /** The chunk being scanned and where its unconsumed part starts (for takeBuffered() from a callback). */
-  private cur: Uint8Array | null = null;
-  private curPos = 0;
-  /** The rest of a big chunk after the window being scanned; null once taken or dropped. */
-  private tail: Uint8Array | null = null;
+  /** Set by windowSize() when it found the chunk's byte lines long (scan then needn't judge again). */
+  private longLinesKnown = false;
 
   constructor(options: LineDecoderOptions = {}) {
+    super();
     this.maxLength = checkMaxLength(options.maxLength ?? DEFAULT_MAX_LINE_LENGTH);
     const overflow = options.overflow ?? "drop";
     if (overflow !== "drop" && overflow !== "discard") {
@@ -191,24 +187,8 @@ export class LineDecoder {
     return out;
   }
 
-  /**
-   * Holds `chunk` (copied) without scanning it; the next `decode*` call decodes it, after anything
-   * already held. Used to keep input while a consumer is paused.
-   */
-  append(chunk: Uint8Array): void {
-    if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-  }
-
-  /** Number of bytes held (the partial line plus any unscanned input). */
-  get bufferedLength(): number {
-    let n = this.acc.length;
-    for (const c of this.held) n += c.length;
-    return n;
-  }
-
-  /** `true` when input is held that has not been scanned yet (after a stop); decode an empty chunk to go on. */
-  get hasBacklog(): boolean {
-    return this.held.length !== 0;
+  protected get partialLength(): number {
+    return this.acc.length;
   }
 
   /**
@@ -241,10 +221,7 @@ export class LineDecoder {
   takeBuffered(): Uint8Array {
     const parts = this.discarding ? [] : [this.acc.bytes.subarray(0, this.acc.length)];
     // Called from a line callback: the rest of the chunk being decoded is held too.
-    if (this.busy && this.cur !== null) {
-      parts.push(this.cur.subarray(this.curPos));
-      if (this.tail !== null) parts.push(this.tail);
-    }
+    parts.push(...this.takeUnconsumed());
     const out = concatBytes([...parts, ...this.held]);
     this.reset();
     return out;
@@ -260,67 +237,20 @@ export class LineDecoder {
   }
 
   /** Forgets everything held. */
-  reset(): void {
+  override reset(): void {
+    super.reset();
     this.acc.clear();
-    this.held = [];
     this.discarding = false;
-    this.cur = null;
-    this.tail = null;
   }
 
-  private feed(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): boolean {
-    if (this.busy) {
-      // Re-entrant call from a callback: keep FIFO order, the running call decodes it.
-      if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-      return false;
-    }
-    this.busy = true;
-    try {
-      let c: Uint8Array | undefined = chunk;
-      if (this.held.length !== 0) {
-        if (chunk.length !== 0) this.held.push(copyBytes(chunk));
-        c = this.held.shift();
-      }
-      while (c !== undefined) {
-        const stop = this.scanChunk(c, onLine, text);
-        if (stop >= 0) {
-          if (stop < c.length)
-            this.held.unshift(c === chunk ? copyBytes(c.subarray(stop)) : c.subarray(stop));
-          return false;
-        }
-        c = this.held.shift();
-      }
-      return true;
-    } finally {
-      this.busy = false;
-      // Don't pin the last chunk (the socket's read buffer) between reads: an idle connection
-      // would keep it alive for as long as it stays open.
-      this.cur = null;
-      this.tail = null;
-    }
-  }
-
-  /** Decodes one chunk, window by window. Returns -1 when it was consumed, else where `onLine` stopped us. */
-  private scanChunk(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {
-    const end = chunk.length;
+  protected override windowSize(chunk: Uint8Array, text: boolean): number {
     // Windows bound the latin1 string built per scan; long byte lines build none, so a chunk of
     // them is scanned in one go.
-    if (end <= WINDOW) {
-      this.tail = EMPTY;
-      return this.scan(chunk, onLine, text);
-    }
-    if (!text && !this.shortByteLines(asBuffer(chunk), 0)) {
-      this.tail = EMPTY;
-      return this.scan(chunk, onLine, text, false);
-    }
-    for (let o = 0; o < end; o += WINDOW) {
-      const next = Math.min(o + WINDOW, end);
-      this.tail = chunk.subarray(next);
-      const stop = this.scan(chunk.subarray(o, next), onLine, text);
-      if (stop >= 0) return o + stop;
-      if (this.tail === null) return -1; // taken (takeBuffered) or dropped (overflow)
-    }
-    return -1;
+    this.longLinesKnown = false;
+    if (chunk.length <= WINDOW || text) return WINDOW;
+    if (this.shortByteLines(asBuffer(chunk), 0)) return WINDOW;
+    this.longLinesKnown = true;
+    return Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -328,12 +258,9 @@ export class LineDecoder {
    * `shortLines`: whether byte lines are short (see {@link LineDecoder.shortByteLines}), when the
    * caller already knows; otherwise judged here.
    */
-  private scan(
-    chunk: Uint8Array,
-    onLine: LineCallback<unknown>,
-    text: boolean,
-    shortLines?: boolean,
-  ): number {
+  protected scan(chunk: Uint8Array, onLine: LineCallback<unknown>, text: boolean): number {
+    const shortLines = this.longLinesKnown ? false : undefined;
+    this.longLinesKnown = false;
     const end = chunk.length;
     if (end === 0) return -1;
     let pos = 0;
@@ -374,134 +301,127 @@ export class LineDecoder {
         };
     const base = pos;
     let a = 0; // offset in `s` where the next line starts
-    this.cur = chunk;
-    try {
-      if (acc.length !== 0) {
-        const k = this.splitMatch(chunk, pos);
-        let lineLen: number;
-        let head = 0; // bytes of this chunk belonging to the pending line
-        if (k > 0) {
-          lineLen = acc.length - k;
-          acc.length = lineLen;
-          a = dl - k;
-        } else {
-          const i = find(0);
-          if (i === -1) {
-            a = slen; // consumed: an overflow reported below must not re-queue it
-            this.appendPartial(chunk, pos);
-            return -1;
-          }
-          head = i;
-          lineLen = acc.length + i;
-          a = i + dl;
+    // The driver keeps chunk[curPos..] if a callback throws: curPos is set before each callback.
+    if (acc.length !== 0) {
+      const k = this.splitMatch(chunk, pos);
+      let lineLen: number;
+      let head = 0; // bytes of this chunk belonging to the pending line
+      if (k > 0) {
+        lineLen = acc.length - k;
+        acc.length = lineLen;
+        a = dl - k;
+      } else {
+        const i = find(0);
+        if (i === -1) {
+          a = slen; // consumed: an overflow reported below must not re-queue it
+          this.curPos = end;
+          this.appendPartial(chunk, pos);
+          return -1;
         }
-        if (lineLen > this.maxLength) {
-          if (this.overflow === "drop") {
-            const data = concatBytes([
-              acc.bytes.subarray(0, acc.length),
-              chunk.subarray(pos),
-              this.tail ?? EMPTY,
-              ...this.held,
-            ]);
-            a = slen;
-            this.dropAll();
-            this.report(lineLen, data);
-            return -1;
-          }
+        head = i;
+        lineLen = acc.length + i;
+        a = i + dl;
+      }
+      if (lineLen > this.maxLength) {
+        if (this.overflow === "drop") {
           const data = concatBytes([
             acc.bytes.subarray(0, acc.length),
-            chunk.subarray(pos, pos + head),
+            chunk.subarray(pos),
+            this.tail ?? EMPTY,
+            ...this.held,
           ]);
-          acc.clear();
+          a = slen;
+          this.curPos = end;
+          this.dropAll();
           this.report(lineLen, data);
+          return -1;
+        }
+        const data = concatBytes([
+          acc.bytes.subarray(0, acc.length),
+          chunk.subarray(pos, pos + head),
+        ]);
+        acc.clear();
+        this.curPos = base + a;
+        this.report(lineLen, data);
+      } else {
+        let line: unknown;
+        if (text) {
+          acc.append(chunk, pos, pos + head);
+          line = acc.buffer.toString("utf8", 0, lineLen);
+        } else if (head === 0) {
+          line = acc.copy(0, lineLen);
+        } else {
+          const out = new Uint8Array(lineLen);
+          out.set(acc.bytes.subarray(0, acc.length));
+          out.set(chunk.subarray(pos, pos + head), acc.length);
+          line = out;
+        }
+        acc.clear();
+        this.curPos = base + a;
+        if (onLine(line) === false) return this.cur === chunk ? base + a : -1;
+        if (this.cur !== chunk) return -1; // the callback took the buffer (takeBuffered)
+      }
+    }
+
+    let i = find(a);
+    if (i !== -1) {
+      const max = this.maxLength;
+      const mode = !text
+        ? BYTES
+        : isAscii(chunk)
+          ? ASCII_TEXT
+          : this.delimAscii
+            ? UTF8_TEXT
+            : UTF8_PER_LINE;
+      // Byte lines are made with the Uint8Array constructor: measurably cheaper than subarray(),
+      // which looks up the species constructor on every call.
+      const ab = chunk.buffer;
+      const off = chunk.byteOffset;
+      let u = "";
+      let ua = 0;
+      if (mode === UTF8_TEXT) {
+        // The delimiter is ASCII and ASCII bytes never occur inside a UTF-8 sequence (and end any
+        // broken one), so decoding all complete lines at once and splitting the string on the
+        // delimiter yields exactly the per-line decodings.
+        u = buf.toString("utf8", base + a, base + s.lastIndexOf(d) + dl);
+      }
+      while (i !== -1) {
+        const len = i - a;
+        if (len > max) {
+          if (this.overflow === "drop") {
+            const data = concatBytes([chunk.subarray(base + a), this.tail ?? EMPTY, ...this.held]);
+            a = slen;
+            this.curPos = end;
+            this.dropAll();
+            this.report(len, data);
+            return -1;
+          }
+          const data = copyBytes(chunk.subarray(base + a, base + i));
+          a = i + dl;
+          if (mode === UTF8_TEXT) ua = u.indexOf(d, ua) + dl;
+          this.curPos = base + a;
+          this.report(len, data);
         } else {
           let line: unknown;
-          if (text) {
-            acc.append(chunk, pos, pos + head);
-            line = acc.buffer.toString("utf8", 0, lineLen);
-          } else if (head === 0) {
-            line = acc.copy(0, lineLen);
-          } else {
-            const out = new Uint8Array(lineLen);
-            out.set(acc.bytes.subarray(0, acc.length));
-            out.set(chunk.subarray(pos, pos + head), acc.length);
-            line = out;
-          }
-          acc.clear();
+          if (mode === BYTES) line = new Uint8Array(ab, off + base + a, len);
+          else if (mode === ASCII_TEXT) line = s.slice(a, i);
+          else if (mode === UTF8_TEXT) {
+            const ui = u.indexOf(d, ua);
+            line = u.slice(ua, ui);
+            ua = ui + dl;
+          } else line = buf.toString("utf8", base + a, base + i);
+          a = i + dl;
           this.curPos = base + a;
           if (onLine(line) === false) return this.cur === chunk ? base + a : -1;
           if (this.cur !== chunk) return -1; // the callback took the buffer (takeBuffered)
         }
+        i = find(a);
       }
-
-      let i = find(a);
-      if (i !== -1) {
-        const max = this.maxLength;
-        const mode = !text
-          ? BYTES
-          : isAscii(chunk)
-            ? ASCII_TEXT
-            : this.delimAscii
-              ? UTF8_TEXT
-              : UTF8_PER_LINE;
-        // Byte lines are made with the Uint8Array constructor: measurably cheaper than subarray(),
-        // which looks up the species constructor on every call.
-        const ab = chunk.buffer;
-        const off = chunk.byteOffset;
-        let u = "";
-        let ua = 0;
-        if (mode === UTF8_TEXT) {
-          // The delimiter is ASCII and ASCII bytes never occur inside a UTF-8 sequence (and end any
-          // broken one), so decoding all complete lines at once and splitting the string on the
-          // delimiter yields exactly the per-line decodings.
-          u = buf.toString("utf8", base + a, base + s.lastIndexOf(d) + dl);
-        }
-        while (i !== -1) {
-          const len = i - a;
-          if (len > max) {
-            if (this.overflow === "drop") {
-              const data = concatBytes([
-                chunk.subarray(base + a),
-                this.tail ?? EMPTY,
-                ...this.held,
-              ]);
-              a = slen;
-              this.dropAll();
-              this.report(len, data);
-              return -1;
-            }
-            const data = copyBytes(chunk.subarray(base + a, base + i));
-            a = i + dl;
-            if (mode === UTF8_TEXT) ua = u.indexOf(d, ua) + dl;
-            this.report(len, data);
-          } else {
-            let line: unknown;
-            if (mode === BYTES) line = new Uint8Array(ab, off + base + a, len);
-            else if (mode === ASCII_TEXT) line = s.slice(a, i);
-            else if (mode === UTF8_TEXT) {
-              const ui = u.indexOf(d, ua);
-              line = u.slice(ua, ui);
-              ua = ui + dl;
-            } else line = buf.toString("utf8", base + a, base + i);
-            a = i + dl;
-            this.curPos = base + a;
-            if (onLine(line) === false) return this.cur === chunk ? base + a : -1;
-            if (this.cur !== chunk) return -1; // the callback took the buffer (takeBuffered)
-          }
-          i = find(a);
-        }
-      }
-    } catch (error) {
-      // Keep what was not consumed, so an exception thrown by a callback loses no input.
-      if (this.cur === chunk) {
-        const tail = this.tail ?? EMPTY;
-        this.tail = null;
-        if (base + a < end || tail.length !== 0)
-          this.held.unshift(concatBytes([chunk.subarray(base + a), tail]));
-      }
-      throw error;
     }
-    if (base + a < end) this.appendPartial(chunk, base + a);
+    if (base + a < end) {
+      this.curPos = end;
+      this.appendPartial(chunk, base + a);
+    }
     return -1;
   }
 
@@ -527,7 +447,9 @@ export class LineDecoder {
     if (content <= this.maxLength) return;
     let data = acc.copy();
     if (this.overflow === "drop") {
-      if (this.tail !== null && this.tail.length !== 0) data = concatBytes([data, this.tail]);
+      // Everything after it is part of the same unterminated line or follows it: the rest of the
+      // chunk and input held behind it (received while paused, re-entrant, setLineMode's extra).
+      data = concatBytes([data, this.tail ?? EMPTY, ...this.held]);
       this.dropAll();
     } else {
       this.keepDelimiterTail();

@@ -1,6 +1,6 @@
 /** Small pieces shared by the protocol classes (internal). */
 import type { Transport } from "@lr/reactor";
-import { toBytes } from "./bytes.js";
+import { toBytes } from "../bytes.js";
 
 /** Promises returned by async handlers during one `dataReceived` call, or `null`. */
 export type PendingResults = PromiseLike<unknown>[] | null;

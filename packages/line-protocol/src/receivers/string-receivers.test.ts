@@ -1,7 +1,5 @@
-import type { Protocol } from "@lr/reactor";
-import { StringTransport } from "@lr/testing";
 import { describe, expect, it } from "vitest";
-import { bytesOf } from "../test/helpers.js";
+import { bytesOf, connect } from "../../test/helpers.js";
 import {
   encodeLengthPrefixed,
   Int8StringReceiver,
@@ -10,16 +8,9 @@ import {
   IntNStringReceiver,
   NetstringReceiver,
   type PrefixLength,
-  StatefulProtocol,
-  type StatefulState,
   StringTooLongError,
-} from "./index.js";
+} from "../index.js";
 
-function connect<P extends Protocol>(proto: P): [P, StringTransport] {
-  const t = new StringTransport();
-  proto.makeConnection(t);
-  return [proto, t];
-}
 const str = (b: Uint8Array) => Buffer.from(b).toString();
 
 class Net extends NetstringReceiver {
@@ -102,49 +93,4 @@ describe("IntNStringReceiver", () => {
       expect(t.disconnecting).toBe(true);
     });
   }
-});
-
-describe("StatefulProtocol", () => {
-  it("calls each state's handler with exactly its byte count, whatever the chunking", () => {
-    const bodies: string[] = [];
-    class Frames extends StatefulProtocol {
-      override getInitialState(): StatefulState {
-        return [this.header, 1];
-      }
-      header(d: Uint8Array): StatefulState {
-        return [this.body, d[0] ?? 0];
-      }
-      body(d: Uint8Array): StatefulState {
-        bodies.push(str(d));
-        return [this.header, 1];
-      }
-    }
-    const [p] = connect(new Frames());
-    const wire = Buffer.concat([
-      encodeLengthPrefixed("abc", 1),
-      encodeLengthPrefixed("", 1),
-      encodeLengthPrefixed("de", 1),
-    ]);
-    p.dataReceived(wire.subarray(0, 2));
-    p.dataReceived(wire.subarray(2, 6));
-    p.dataReceived(wire.subarray(6));
-    expect(bodies).toEqual(["abc", "", "de"]);
-  });
-
-  it("stops while the transport is disconnecting", () => {
-    const seen: number[] = [];
-    class Bytes extends StatefulProtocol {
-      override getInitialState(): StatefulState {
-        return [this.one, 1];
-      }
-      one(d: Uint8Array): undefined {
-        seen.push(d[0] ?? -1);
-        if (d[0] === 2) this.transport?.loseConnection();
-        return undefined;
-      }
-    }
-    const [p] = connect(new Bytes());
-    p.dataReceived(Uint8Array.of(1, 2, 3));
-    expect(seen).toEqual([1, 2]);
-  });
 });
