@@ -1,20 +1,6 @@
-import { readFileSync } from "node:fs";
-import { defineConfig } from "tsup";
-
-// Keep the shebang exactly once: add it unless src/main.ts already has one.
-const hasShebang = readFileSync(new URL("./src/main.ts", import.meta.url), "utf8").startsWith("#!");
+import { program } from "@lr/tsup-config";
 
 // main.js is the program's single entry point. job.js is not an entry for users: it is the module
 // the reactor's worker threads load (`new URL("./job.js", import.meta.url)` from main.js), so it
 // must exist as its own file next to main.js.
-export default defineConfig({
-  entry: { main: "src/main.ts", job: "src/job.ts" },
-  format: ["esm"],
-  platform: "node",
-  target: "node20",
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  splitting: false,
-  ...(hasShebang ? {} : { banner: { js: "#!/usr/bin/env node" } }),
-});
+export default program({ entry: { main: "src/main.ts", job: "src/job.ts" }, shebang: true });

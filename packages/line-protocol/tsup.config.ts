@@ -1,13 +1,3 @@
-import { defineConfig } from "tsup";
+import { library } from "@lr/tsup-config";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  platform: "node",
-  target: "node20",
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-  treeshake: true,
-});
+export default library({ entry: ["src/index.ts"] });

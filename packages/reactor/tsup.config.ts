@@ -1,15 +1,7 @@
-import { defineConfig } from "tsup";
+import { library } from "@lr/tsup-config";
 
-// worker.ts is a separate entry so the reactor can hand dist/worker.js to a worker thread (piscina)
-// by URL: new URL("./worker.js", import.meta.url). internal.ts is the `./internal` subpath.
-export default defineConfig({
+// node/worker.ts is a separate entry so the reactor can hand dist/worker.js to a worker thread
+// (piscina) by URL: new URL("./worker.js", import.meta.url). internal.ts is the `./internal` subpath.
+export default library({
   entry: { index: "src/index.ts", internal: "src/internal.ts", worker: "src/node/worker.ts" },
-  format: ["esm"],
-  platform: "node",
-  target: "node20",
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-  treeshake: true,
 });

@@ -1,8 +1,8 @@
-import { defineConfig } from "tsup";
+import { program } from "@lr/tsup-config";
 
 // Every process the benchmark, soak and fault suite start is a plain built .js file run by
 // `node` (no tsx loader in the measured processes, so peak RSS compares like with like).
-export default defineConfig({
+export default program({
   entry: {
     "bench-e2e": "src/bench-e2e.ts",
     soak: "src/soak.ts",
@@ -13,11 +13,4 @@ export default defineConfig({
     "servers/lr-reactor": "src/servers/lr-reactor.ts",
     "haproxy-bench": "src/haproxy/bench.ts",
   },
-  format: ["esm"],
-  platform: "node",
-  target: "node20",
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  splitting: false,
 });

@@ -86,6 +86,7 @@ export {
   ServiceError,
   SystemExit,
   type TCPAddress,
+  TransportStateError,
   TriggerNotFoundError,
   tcpAddress,
   type UNIXAddress,

@@ -1,4 +1,6 @@
 /** Small helpers shared by the reactor's own tests (not exported, not published). */
+
+import { type Deferred, deferred } from "../src/core/helpers.js";
 import type {
   ClientFactoryLike,
   FactoryLike,
@@ -10,21 +12,7 @@ import { Protocol } from "../src/core/protocol.js";
 import { createReactor, type Reactor, type ReactorOptions } from "../src/node/reactor.js";
 
 /** A Promise with its resolve/reject exposed, for awaiting an event instead of sleeping. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred };
 
 /** A logger that keeps every event. */
 export function collectingLogger(): Logger & { readonly events: LogEvent[] } {

@@ -8,7 +8,7 @@ import type {
   StreamServerEndpoint,
 } from "../core/interfaces.js";
 import { createStderrLogger, type Logger } from "../core/logger.js";
-import { reactor as defaultReactor } from "../node/reactor.js";
+import { reactor as defaultReactor } from "../node/default-reactor.js";
 import { LoopingCall } from "./looping-call.js";
 import { Service } from "./service.js";
 

@@ -1,14 +1,7 @@
 import { InvalidArgumentError, LoopingCallStateError } from "../core/errors.js";
+import { isThenable } from "../core/helpers.js";
 import type { DelayedCall, ReactorCore, ReactorTime, TriggerId } from "../core/interfaces.js";
-import { reactor as defaultReactor } from "../node/reactor.js";
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
-}
+import { reactor as defaultReactor } from "../node/default-reactor.js";
 
 function asCore(
   clock: ReactorTime,

@@ -1,6 +1,9 @@
 import { LrError, SystemExit } from "../core/errors.js";
 import type { ReactorCore } from "../core/interfaces.js";
-import { reactor as defaultReactor, type Reactor } from "../node/reactor.js";
+import { reactor as defaultReactor } from "../node/default-reactor.js";
+
+/** The type of the default reactor (the real `Reactor`). */
+type DefaultReactor = typeof defaultReactor;
 
 /** Options of {@link react}. */
 export interface ReactOptions<R extends ReactorCore> {
@@ -51,7 +54,7 @@ function describe(error: unknown): string {
  * }, ["tcp:localhost:9000"]);
  * ```
  */
-export async function react<A extends unknown[], R extends ReactorCore = Reactor>(
+export async function react<A extends unknown[], R extends ReactorCore = DefaultReactor>(
   main: (reactor: R, ...argv: A) => unknown,
   argv?: A,
   options: ReactOptions<R> = {},

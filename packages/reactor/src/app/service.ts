@@ -1,4 +1,5 @@
 import { ServiceError } from "../core/errors.js";
+import { isThenable } from "../core/helpers.js";
 import type { ReactorCore, ServiceLike, TriggerId } from "../core/interfaces.js";
 
 /**
@@ -49,14 +50,6 @@ export class Service implements ServiceLike {
   stopService(): void | Promise<void> {
     this.running = false;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /**

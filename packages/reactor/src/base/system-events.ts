@@ -1,4 +1,5 @@
 import { InvalidPhaseError, TriggerNotFoundError } from "../core/errors.js";
+import { isThenable } from "../core/helpers.js";
 import type { SystemEventPhase, SystemEventTrigger, TriggerId } from "../core/interfaces.js";
 
 interface Entry extends TriggerId {
@@ -20,14 +21,6 @@ export interface FireOptions {
   readonly onError: (error: unknown, event: string, phase: SystemEventPhase) => void;
   /** The `before` wait hit its bound. */
   readonly onTimeout: (event: string, pending: number) => void;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /**

@@ -242,6 +242,16 @@ export class SimulationStalledError extends LrError {
   }
 }
 
+/**
+ * A transport was used in a way its state does not allow (a second producer registered, resuming a
+ * stopped producer...), on the real transports and on `@lr/testing`'s alike. Code `ERR_TRANSPORT_STATE`.
+ */
+export class TransportStateError extends LrError {
+  constructor(message: string) {
+    super("ERR_TRANSPORT_STATE", message);
+  }
+}
+
 // ---------------------------------------------------------------- services (tasks, endpoints, services, react)
 
 /** A Promise-returning helper was cancelled (AbortSignal, or its reactor stopped). Code `ERR_CANCELLED`. */

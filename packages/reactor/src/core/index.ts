@@ -2,6 +2,7 @@
 export * from "./address.js";
 export * from "./errors.js";
 export * from "./factory.js";
+export * from "./helpers.js";
 export * from "./interfaces.js";
 export * from "./logger.js";
 export * from "./protocol.js";

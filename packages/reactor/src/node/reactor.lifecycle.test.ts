@@ -215,7 +215,7 @@ describe("reactor lifecycle", () => {
   });
 
   it("the default shared reactor is a Reactor that owns nothing until it runs", async () => {
-    const { reactor } = await import("./reactor.js");
+    const { reactor } = await import("./default-reactor.js");
     expect(reactor.state).toBe("stopped");
     expect(reactor.getResources()).toEqual([]);
     expect(createReactor()).not.toBe(reactor);

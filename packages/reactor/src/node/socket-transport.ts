@@ -1,6 +1,12 @@
 import type { Socket } from "node:net";
 import { type Address, tcpAddress, unixAddress } from "../core/address.js";
-import { ConnectionAborted, ConnectionDone, ConnectionLost } from "../core/errors.js";
+import {
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+  TransportStateError,
+} from "../core/errors.js";
+import { callGuarded, isThenable } from "../core/helpers.js";
 import type { Producer, ProtocolLike, Transport } from "../core/interfaces.js";
 import type { Logger } from "../core/logger.js";
 
@@ -9,14 +15,6 @@ export interface TransportOwner {
   readonly logger: Logger;
   /** The transport closed; `reason` was already delivered to the protocol. */
   transportClosed(transport: SocketTransport, reason: Error): void;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /** Where a socket keeps its transport, so that one set of listener functions serves every socket. */
@@ -278,7 +276,7 @@ export class SocketTransport implements Transport {
 
   registerProducer(producer: Producer, streaming: boolean): void {
     if (this.#producer !== null)
-      throw new Error("A producer is already registered on this transport.");
+      throw new TransportStateError("A producer is already registered on this transport.");
     if (this.#is(F_DISCONNECTING)) {
       producer.stopProducing();
       return;
@@ -401,17 +399,7 @@ export class SocketTransport implements Transport {
   }
 
   #invoke(callback: string, fn: () => unknown, abortOnFailure = true): void {
-    try {
-      const result = fn();
-      if (result !== undefined && isThenable(result)) {
-        result.then(undefined, (e: unknown) =>
-          abortOnFailure ? this.#fail(callback, e) : this.#log(callback, e),
-        );
-      }
-    } catch (error) {
-      if (abortOnFailure) this.#fail(callback, error);
-      else this.#log(callback, error);
-    }
+    callGuarded(fn, (e) => (abortOnFailure ? this.#fail(callback, e) : this.#log(callback, e)));
   }
 
   #log(callback: string, error: unknown): void {

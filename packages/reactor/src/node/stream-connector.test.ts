@@ -65,6 +65,7 @@ describe("connectTCP / Connector", () => {
         logger: nullLogger,
         clock,
         canConnect: () => true,
+        connectorBusy: () => {},
         deferConnect: () => {},
         connectionOpened: () => {},
         connectorIdle: () => idle.resolve(),

@@ -1,6 +1,6 @@
 import { AlreadyCalled, AlreadyCancelled } from "../core/errors.js";
 import type { DelayedCall, ProtocolLike, ReactorTime, Transport } from "../core/interfaces.js";
-import { reactor as defaultReactor } from "../node/reactor.js";
+import { reactor as defaultReactor } from "../node/default-reactor.js";
 
 /**
  * An idle timer a protocol owns (the engine of Twisted's `TimeoutMixin`, as a composable object).

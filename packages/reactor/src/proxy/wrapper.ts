@@ -1,4 +1,5 @@
 import { type Address, formatAddress } from "../core/address.js";
+import { isThenable } from "../core/helpers.js";
 import type {
   DelayedCall,
   FactoryLike,
@@ -60,14 +61,6 @@ export interface ProxiedTransport extends Transport {
  */
 export function isProxiedTransport(transport: Transport): transport is ProxiedTransport {
   return (transport as Partial<ProxiedTransport>).proxyHeader !== undefined;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 /** Same address, an IPv4-mapped IPv6 host counting as its IPv4 form. */

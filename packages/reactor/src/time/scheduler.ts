@@ -1,4 +1,5 @@
 import { AlreadyCalled, AlreadyCancelled, InvalidArgumentError } from "../core/errors.js";
+import { isThenable } from "../core/helpers.js";
 import type { DelayedCall } from "../core/interfaces.js";
 
 /** The arguments of every call scheduled without any (shared, never mutated). */
@@ -229,14 +230,8 @@ export class Scheduler {
         ran++;
         try {
           const result = fn(...args);
-          if (
-            result !== null &&
-            typeof result === "object" &&
-            typeof (result as PromiseLike<unknown>).then === "function"
-          ) {
-            (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-              this.#onError(error, top),
-            );
+          if (isThenable(result)) {
+            result.then(undefined, (error: unknown) => this.#onError(error, top));
           }
         } catch (error) {
           this.#onError(error, top);

@@ -1,39 +1,28 @@
 import {
   type Address,
   type ClientFactoryLike,
-  type ConnectTCPOptions,
-  type ConnectUNIXOptions,
   type DelayedCall,
   type FactoryLike,
-  formatAddress,
   InvalidArgumentError,
-  type ListenTCPOptions,
-  type ListenUNIXOptions,
   type LogEvent,
   type Logger,
   type ProtocolLike,
-  ReactorAlreadyRunning,
   type ReactorLike,
-  ReactorNotRunning,
   type ReactorResource,
-  type ReactorState,
-  type SystemEventPhase,
-  type SystemEventTrigger,
-  SystemEventTriggers,
   type ThreadJob,
-  type Transport,
-  type TriggerId,
   tcpAddress,
   unixAddress,
 } from "@lr/reactor";
-import { Clock, type RunUntilOptions } from "@lr/reactor/internal";
-import type { MemoryConnection, MemoryTransport } from "../transport/memory-connection.js";
 import {
-  MemoryConnector,
-  type MemoryConnectorOwner,
-  type MemoryConnectSpec,
-} from "./memory-connector.js";
-import { MemoryListeningPort, type MemoryPortOwner, type MemoryPortSpec } from "./memory-port.js";
+  type BaseConnectSpec,
+  type BasePortSpec,
+  Clock,
+  ReactorBase,
+  type RunUntilOptions,
+} from "@lr/reactor/internal";
+import type { MemoryConnection, MemoryTransport } from "../transport/memory-connection.js";
+import { MemoryConnector, type MemoryConnectorOwner } from "./memory-connector.js";
+import { MemoryListeningPort, type MemoryPortOwner } from "./memory-port.js";
 import { MemoryThreadJob } from "./memory-thread-job.js";
 
 /**
@@ -121,10 +110,6 @@ export interface UNIXClientRecord {
   readonly connector: MemoryConnector;
 }
 
-interface WhenRunning extends TriggerId {
-  fn?: () => unknown;
-}
-
 /**
  * A reactor that never touches the network or threads (Twisted's `MemoryReactor`), implementing the
  * whole {@link ReactorLike} with the real reactor's life cycle: `run()`/`stop()`/`run()` again, the
@@ -151,15 +136,16 @@ interface WhenRunning extends TriggerId {
  * await reactor.stop(); // or: await stopped after a stop() elsewhere
  * ```
  */
-export class MemoryReactor implements ReactorLike {
+export class MemoryReactor
+  extends ReactorBase<MemoryListeningPort, MemoryConnector>
+  implements ReactorLike
+{
   /** The virtual time source. */
   readonly clock: Clock;
   /** The network this reactor is attached to, if any. */
   readonly network: AttachedNetwork | null;
-  /** Where caught errors are reported (records into `loggedEvents`, and forwards to the `logger` option). */
-  readonly logger: Logger;
   /** Every log event emitted by this reactor (callback failures, refused listens...). */
-  readonly loggedEvents: LogEvent[] = [];
+  readonly loggedEvents: LogEvent[];
   /** Called with each thread job when it starts running: settle it here, e.g. `job.completeAfter(5000, result)`. */
   onThreadJob: ((job: MemoryThreadJob) => void) | null;
   /** Recorded `listenTCP` calls. */
@@ -174,194 +160,51 @@ export class MemoryReactor implements ReactorLike {
   readonly threadJobs: MemoryThreadJob[] = [];
   /** How many times `run()` reached the running state. */
   runs = 0;
-  readonly #triggerTimeoutMs: number;
-  readonly #triggers = new SystemEventTriggers();
-  #state: ReactorState = "stopped";
-  #running = false;
-  #stopRequested = false;
-  #done: { promise: Promise<void>; resolve: () => void } | null = null;
-  #whenRunning: WhenRunning[] = [];
   #calls = new Set<DelayedCall>();
-  readonly #ports = new Set<MemoryListeningPort>();
-  readonly #connectors = new Set<MemoryConnector>();
-  readonly #deferredConnectors = new Set<MemoryConnector>();
-  readonly #transports = new Set<MemoryTransport>();
   #queuedJobs: MemoryThreadJob[] = [];
   readonly #runningJobs = new Set<MemoryThreadJob>();
-  #acceptingJobs = false;
   #nextPort = 40000;
 
   constructor(options: MemoryReactorOptions = {}) {
     if (options.clock && options.network && options.clock !== options.network.clock) {
       throw new InvalidArgumentError("A reactor on a MemoryNetwork must use the network's clock.");
     }
+    const loggedEvents: LogEvent[] = [];
+    const forward = options.logger;
+    super({
+      logger: {
+        emit: (event) => {
+          loggedEvents.push(event);
+          forward?.emit(event);
+        },
+      },
+      triggerTimeoutMs: options.triggerTimeoutMs ?? 30_000,
+    });
+    this.loggedEvents = loggedEvents;
     this.network = options.network ?? null;
     this.clock = options.clock ?? options.network?.clock ?? new Clock();
-    this.#triggerTimeoutMs = options.triggerTimeoutMs ?? 30_000;
     this.onThreadJob = options.onThreadJob ?? null;
-    const forward = options.logger;
-    this.logger = {
-      emit: (event) => {
-        this.loggedEvents.push(event);
-        forward?.emit(event);
-      },
-    };
     this.network?.attach(this);
   }
 
-  // ---------------------------------------------------------------- lifecycle
+  // ---------------------------------------------------------------- back-end hooks
 
-  /** Current lifecycle state. */
-  get state(): ReactorState {
-    return this.#state;
-  }
-
-  /** `true` from the `during startup` phase until the `during shutdown` phase. */
-  get running(): boolean {
-    return this.#running;
-  }
-
-  /** Starts the reactor; resolves once it has stopped. Rejects with `ReactorAlreadyRunning` unless stopped. */
-  async run(): Promise<void> {
-    if (this.#state !== "stopped") throw new ReactorAlreadyRunning();
-    this.#state = "starting";
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => {
-      resolve = r;
-    });
-    this.#done = { promise, resolve };
-    await this.#triggers.fire(
-      "startup",
-      this.#fireOptions(() => this.#startUp()),
-    );
-    const whenRunning = this.#whenRunning;
-    this.#whenRunning = [];
-    for (const id of whenRunning) {
-      try {
-        this.#triggers.remove(id);
-      } catch {
-        continue; // removed meanwhile
-      }
-      this.#guard("callWhenRunning callback", () => id.fn?.());
-    }
-    if (this.#stopRequested && (this.#state as ReactorState) === "running") {
-      this.#stopRequested = false;
-      this.#beginShutdown();
-    }
-    return promise;
-  }
-
-  /** Begins an orderly shutdown. Throws `ReactorNotRunning` synchronously if stopped or already stopping. */
-  stop(): Promise<void> {
-    const done = this.#done;
-    if (!done || this.#state === "stopped" || this.#state === "stopping" || this.#stopRequested)
-      throw new ReactorNotRunning();
-    if (this.#state === "starting") {
-      this.#stopRequested = true;
-      return done.promise;
-    }
-    this.#beginShutdown();
-    return done.promise;
-  }
-
-  /** Calls `fn` now if running, else once right after the next startup (returns a removable id). */
-  callWhenRunning(fn: () => unknown): TriggerId | undefined {
-    if (this.#running) {
-      this.#guard("callWhenRunning callback", fn);
-      return undefined;
-    }
-    const id: WhenRunning = this.#triggers.add("after", "lr.whenRunning", () => {});
-    id.fn = fn;
-    this.#whenRunning.push(id);
-    return id;
-  }
-
-  /** Registers a persistent system event trigger. Throws `InvalidPhaseError` for a bad phase. */
-  addSystemEventTrigger(phase: SystemEventPhase, event: string, fn: SystemEventTrigger): TriggerId {
-    return this.#triggers.add(phase, event, fn);
-  }
-
-  /** Removes a trigger. Throws `TriggerNotFoundError` for an unknown id. */
-  removeSystemEventTrigger(id: TriggerId): void {
-    this.#triggers.remove(id);
-    const i = this.#whenRunning.indexOf(id);
-    if (i >= 0) this.#whenRunning.splice(i, 1);
-  }
-
-  /** Fires a (custom) system event: before, during, after. */
-  fireSystemEvent(event: string): Promise<void> {
-    return this.#triggers.fire(event, this.#fireOptions());
-  }
-
-  #fireOptions(during?: () => void) {
-    return {
-      ...(during ? { during } : {}),
-      beforeTimeoutMs: this.#triggerTimeoutMs,
-      onError: (error: unknown, event: string, phase: SystemEventPhase) =>
-        this.logger.emit({
-          level: "error",
-          message: `Unhandled error in a "${phase} ${event}" system event trigger`,
-          error,
-          context: { event, phase },
-        }),
-      onTimeout: (event: string, pending: number) =>
-        this.logger.emit({
-          level: "warn",
-          message: `${pending} "before ${event}" trigger(s) did not settle within ${this.#triggerTimeoutMs} ms; going on`,
-          context: { event, pending },
-        }),
-    };
-  }
-
-  #startUp(): void {
-    this.#running = true;
-    this.#state = "running";
-    this.#acceptingJobs = true;
+  protected override didStart(): void {
     this.runs++;
-    for (const port of [...this.#ports]) port.start();
-    const deferred = [...this.#deferredConnectors];
-    this.#deferredConnectors.clear();
-    for (const connector of deferred) connector.startDeferred();
     const jobs = this.#queuedJobs;
     this.#queuedJobs = [];
     for (const job of jobs) this.#startJob(job);
   }
 
-  #beginShutdown(): void {
-    this.#state = "stopping";
+  protected override scheduleShutdown(shutDown: () => void): void {
     // As on the real reactor, the shutdown starts later (here: a microtask, no real timer), so a stop()
     // from inside a callback never tears down the connection whose callback is on the stack.
-    queueMicrotask(() => {
-      void this.#shutDown();
-    });
+    queueMicrotask(shutDown);
   }
 
-  async #shutDown(): Promise<void> {
-    try {
-      await this.#triggers.fire(
-        "shutdown",
-        this.#fireOptions(() => this.#tearDown()),
-      );
-    } catch (error) {
-      this.logger.emit({ level: "error", message: "Unexpected error during shutdown", error });
-    }
-    for (const call of this.#calls) if (call.active()) call.cancel();
-    this.#calls.clear();
-    this.#state = "stopped";
-    const done = this.#done;
-    this.#done = null;
-    done?.resolve();
-  }
-
-  #tearDown(): void {
-    this.#running = false;
-    this.#acceptingJobs = false;
-    for (const port of [...this.#ports]) void port.stopListening();
-    for (const connector of [...this.#connectors]) {
-      if (connector.state === "connecting") connector.stopConnecting();
-    }
-    // Flush-then-close, at once: memory connections need no time to drain.
-    for (const transport of [...this.#transports]) {
+  /** Flush-then-close, at once: memory connections need no time to drain. */
+  protected override closeConnections(transports: readonly MemoryTransport[]): undefined {
+    for (const transport of transports) {
       transport.loseConnection();
       try {
         transport.connection.flush();
@@ -373,13 +216,24 @@ export class MemoryReactor implements ReactorLike {
         });
       }
     }
+    return undefined;
+  }
+
+  protected override stopThreads(): undefined {
     const jobs = [...this.#queuedJobs, ...this.#runningJobs];
     this.#queuedJobs = [];
     for (const job of jobs) job.cancel("The thread job was cancelled because the reactor stopped.");
-    for (const connector of [...this.#deferredConnectors]) {
-      this.#deferredConnectors.delete(connector);
-      if (connector.state === "connecting") connector.stopConnecting();
-    }
+    return undefined;
+  }
+
+  protected override didStop(): void {
+    for (const call of this.#calls) if (call.active()) call.cancel();
+    this.#calls.clear();
+  }
+
+  protected override backEndResources(out: ReactorResource[]): void {
+    const jobs = this.#runningJobs.size + this.#queuedJobs.length;
+    if (jobs > 0) out.push({ kind: "thread-job", description: `${jobs} thread job(s) pending` });
   }
 
   // ---------------------------------------------------------------- time
@@ -418,95 +272,42 @@ export class MemoryReactor implements ReactorLike {
 
   // ---------------------------------------------------------------- TCP / UNIX
 
-  /** Records the call and returns a fake port (bound when the reactor runs). Throws `InvalidArgumentError` for a bad port. */
-  listenTCP(
-    port: number,
-    factory: FactoryLike,
-    options: ListenTCPOptions = {},
-  ): MemoryListeningPort {
-    if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new InvalidArgumentError(
-        `Invalid TCP port ${String(port)}: expected an integer from 0 to 65535.`,
-      );
-    const spec: MemoryPortSpec = {
-      type: "TCP",
-      port,
-      host: options.host || undefined,
-      backlog: options.backlog ?? 50,
-    };
-    const listeningPort = this.#addPort(spec, factory);
-    this.tcpServers.push({ port, factory, host: spec.host, backlog: spec.backlog, listeningPort });
+  /** Records the port in `tcpServers`/`unixServers`; it binds when the reactor runs. */
+  protected override createPort(spec: BasePortSpec, factory: FactoryLike): MemoryListeningPort {
+    const listeningPort = new MemoryListeningPort(spec, factory, this.#portOwner);
+    if (spec.type === "TCP")
+      this.tcpServers.push({
+        port: spec.port,
+        factory,
+        host: spec.host,
+        backlog: spec.backlog,
+        listeningPort,
+      });
+    else this.unixServers.push({ path: spec.path, factory, backlog: spec.backlog, listeningPort });
     return listeningPort;
   }
 
-  /** Records the call and returns a fake port. Throws `InvalidArgumentError` for an empty path. */
-  listenUNIX(
-    path: string,
-    factory: FactoryLike,
-    options: ListenUNIXOptions = {},
-  ): MemoryListeningPort {
-    if (typeof path !== "string" || path.length === 0)
-      throw new InvalidArgumentError("listenUNIX needs a socket path.");
-    const spec: MemoryPortSpec = { type: "UNIX", path, backlog: options.backlog ?? 50 };
-    const listeningPort = this.#addPort(spec, factory);
-    this.unixServers.push({ path, factory, backlog: spec.backlog, listeningPort });
-    return listeningPort;
-  }
-
-  /** Records the call and returns a fake connector (attempting when the reactor runs). Throws `InvalidArgumentError` for a bad port. */
-  connectTCP(
-    host: string,
-    port: number,
+  /** Records the connector in `tcpClients`/`unixClients`; it attempts when the reactor runs. */
+  protected override createConnector(
+    spec: BaseConnectSpec,
     factory: ClientFactoryLike,
-    options: ConnectTCPOptions = {},
   ): MemoryConnector {
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535)
-      throw new InvalidArgumentError(
-        `Invalid TCP port ${String(port)}: expected an integer from 1 to 65535.`,
-      );
-    const spec: MemoryConnectSpec = {
-      type: "TCP",
-      host,
-      port,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      bindAddress: options.bindAddress,
-    };
     const connector = new MemoryConnector(spec, factory, this.#connectorOwner);
-    this.tcpClients.push({
-      host,
-      port,
-      factory,
-      timeoutMs: spec.timeoutMs,
-      bindAddress: spec.bindAddress,
-      connector,
-    });
-    this.#connectors.add(connector);
-    connector.connect();
+    if (spec.type === "TCP")
+      this.tcpClients.push({
+        host: spec.host,
+        port: spec.port,
+        factory,
+        timeoutMs: spec.timeoutMs,
+        bindAddress: spec.bindAddress,
+        connector,
+      });
+    else this.unixClients.push({ path: spec.path, factory, timeoutMs: spec.timeoutMs, connector });
     return connector;
-  }
-
-  /** Records the call and returns a fake connector. */
-  connectUNIX(
-    path: string,
-    factory: ClientFactoryLike,
-    options: ConnectUNIXOptions = {},
-  ): MemoryConnector {
-    const spec: MemoryConnectSpec = { type: "UNIX", path, timeoutMs: options.timeoutMs ?? 30_000 };
-    const connector = new MemoryConnector(spec, factory, this.#connectorOwner);
-    this.unixClients.push({ path, factory, timeoutMs: spec.timeoutMs, connector });
-    this.#connectors.add(connector);
-    connector.connect();
-    return connector;
-  }
-
-  #addPort(spec: MemoryPortSpec, factory: FactoryLike): MemoryListeningPort {
-    const port = new MemoryListeningPort(spec, factory, this.#portOwner);
-    this.#ports.add(port);
-    if (this.#running) port.start();
-    return port;
   }
 
   readonly #portOwner: MemoryPortOwner = {
+    ...this.portOwner,
     bind: (port) => {
       if (this.network) return this.network.bind(this, port);
       const s = port.spec;
@@ -515,29 +316,12 @@ export class MemoryReactor implements ReactorLike {
         : unixAddress(s.path);
     },
     unbind: (port) => this.network?.unbind(port),
-    portClosed: (port) => {
-      this.#ports.delete(port);
-    },
-    report: (message, error) => this.logger.emit({ level: "error", message, error }),
   };
 
   readonly #connectorOwner: MemoryConnectorOwner = {
-    clock: this as ReactorLike,
-    canConnect: () => this.#running,
-    deferConnect: (connector) => {
-      this.#connectors.add(connector);
-      this.#deferredConnectors.add(connector);
-    },
-    attempt: (connector) => {
-      this.#connectors.add(connector);
-      this.network?.connect(this, connector);
-    },
+    ...this.connectorOwner,
+    attempt: (connector) => this.network?.connect(this, connector),
     adopt: (transport, onClosed) => this.adoptTransport(transport, onClosed),
-    connectorIdle: (connector) => {
-      this.#connectors.delete(connector);
-      this.#deferredConnectors.delete(connector);
-    },
-    report: (message, error) => this.logger.emit({ level: "error", message, error }),
   };
 
   /**
@@ -545,40 +329,30 @@ export class MemoryReactor implements ReactorLike {
    * returns `null` when the factory refuses (or the reactor is not running).
    */
   acceptProtocol(port: MemoryListeningPort, peer: Address): ProtocolLike | null {
-    if (!this.#running || port.state !== "listening") return null;
+    if (!this.running || port.state !== "listening") return null;
     try {
       return port.factory.buildProtocol(peer);
     } catch (error) {
-      this.logger.emit({
-        level: "error",
-        message: `Unhandled error in ${port.factory.constructor.name}.buildProtocol`,
-        error,
-      });
+      this.reportCallback(`${port.factory.constructor.name}.buildProtocol`, error);
       return null;
     }
   }
 
   /** @internal Tracks a connection end owned by this reactor until it closes. */
   adoptTransport(transport: MemoryTransport, onClosed?: (reason: Error) => void): void {
-    this.#transports.add(transport);
+    this.trackTransport(transport);
     transport.onClosed = (t, reason) => {
-      this.#transports.delete(t);
+      this.forgetTransport(t);
       onClosed?.(reason);
     };
   }
 
   // ---------------------------------------------------------------- threads
 
-  /** Records a thread job (see {@link MemoryReactor.threadJobs}); the Promise settles as the test decides. */
-  deferToThread<T = unknown>(
-    module: string | URL,
-    exportName: string,
-    ...args: unknown[]
-  ): Promise<T> {
-    return this.runInThread<T>({ module, exportName, args });
-  }
-
-  /** Records a thread job; honours `signal` (rejects with `JobCancelledError` when it fires). */
+  /**
+   * Records a thread job (see {@link MemoryReactor.threadJobs}; `deferToThread` comes here too); the
+   * Promise settles as the test decides. Honours `signal` (rejects with `JobCancelledError` when it fires).
+   */
   runInThread<T = unknown>(job: ThreadJob): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const record = new MemoryThreadJob(job, this.clock, (ok, value) => {
@@ -599,7 +373,7 @@ export class MemoryReactor implements ReactorLike {
         () => record.cancel("The thread job was cancelled by its AbortSignal."),
         { once: true },
       );
-      if (this.#acceptingJobs) this.#startJob(record);
+      if (this.running) this.#startJob(record);
       else this.#queuedJobs.push(record);
     });
   }
@@ -609,60 +383,7 @@ export class MemoryReactor implements ReactorLike {
     job.start();
     if (job.state === "running" && this.onThreadJob) {
       const hook = this.onThreadJob;
-      this.#guard("onThreadJob", () => hook(job));
-    }
-  }
-
-  // ---------------------------------------------------------------- introspection
-
-  /** Listening ports (pending or listening). */
-  getListeningPorts(): MemoryListeningPort[] {
-    return [...this.#ports];
-  }
-
-  /** Open connections (server and client side). */
-  getConnections(): Transport[] {
-    return [...this.#transports];
-  }
-
-  /** Everything this reactor owns right now, in the real reactor's format (the dirty-reactor check uses it). */
-  getResources(): ReactorResource[] {
-    const out: ReactorResource[] = [];
-    for (const p of this.#ports)
-      out.push({ kind: "listener", description: `${p.state} port ${p.describe()}` });
-    for (const t of this.#transports)
-      out.push({
-        kind: "connection",
-        description: `${t.kind} connection to ${formatAddress(t.getPeer())}`,
-      });
-    for (const c of this.#connectors)
-      if (c.state === "connecting")
-        out.push({ kind: "connector", description: `connecting to ${c.describe()}` });
-    for (const d of this.getDelayedCalls())
-      out.push({ kind: "delayed-call", description: String(d) });
-    const jobs = this.#runningJobs.size + this.#queuedJobs.length;
-    if (jobs > 0) out.push({ kind: "thread-job", description: `${jobs} thread job(s) pending` });
-    return out;
-  }
-
-  #guard(where: string, fn: () => unknown): void {
-    const report = (error: unknown) =>
-      this.logger.emit({
-        level: "error",
-        message: `Unhandled error in ${where}`,
-        error,
-        context: { callback: where },
-      });
-    try {
-      const r = fn();
-      if (
-        r !== null &&
-        typeof r === "object" &&
-        typeof (r as PromiseLike<unknown>).then === "function"
-      )
-        (r as PromiseLike<unknown>).then(undefined, report);
-    } catch (error) {
-      report(error);
+      this.guard("onThreadJob", () => hook(job));
     }
   }
 }

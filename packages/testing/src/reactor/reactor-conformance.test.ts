@@ -9,11 +9,13 @@ import {
   ClientFactory,
   ConnectionDone,
   ConnectionLost,
+  type Connector,
   createReactor,
   Factory,
   type LogEvent,
   type ReactorLike,
   type ReactorResource,
+  TransportStateError,
 } from "@lr/reactor";
 import { describe, expect, it } from "vitest";
 import { MemoryNetwork } from "../network/memory-network.js";
@@ -53,6 +55,13 @@ const builders: ReactorBuilder[] = [
 
 function later(reactor: ReactorLike, ms: number): Promise<void> {
   return new Promise((resolve) => reactor.callLater(ms, resolve));
+}
+
+/** The `[callback, error message]` of each "Unhandled error in <callback>" event logged. */
+function callbackErrors(logged: readonly LogEvent[]): [string, string][] {
+  return logged
+    .filter((e) => e.context?.callback !== undefined)
+    .map((e) => [String(e.context?.callback), (e.error as Error | undefined)?.message ?? ""]);
 }
 
 function portOf(address: Address): number {
@@ -358,6 +367,126 @@ for (const builder of builders) {
       const stopped = reactor.run();
       const serverProtocol = await until(server.whenFirst);
       await until(serverProtocol.whenMade);
+      void reactor.stop();
+      await until(stopped);
+      assertReactorClean(reactor);
+    });
+
+    // ------------------------------------------------ the cases where the two reactors once drifted
+
+    it("connector: a factory whose doStart/doStop throw is reported; connectTCP returns, the session goes on", async () => {
+      const { reactor, until, logged } = builder.create();
+      const server = serverFactory();
+      const client = clientFactory();
+      client.factory.doStart = () => {
+        throw new Error("doStart failed");
+      };
+      client.factory.doStop = () => {
+        throw new Error("doStop failed");
+      };
+      const stopped = reactor.run();
+      const port = reactor.listenTCP(0, server.factory, { host: "127.0.0.1" });
+      const address = await until(port.whenListening());
+      let connector: Connector | undefined;
+      expect(() => {
+        connector = reactor.connectTCP("127.0.0.1", portOf(address), client.factory);
+      }).not.toThrow();
+      const clientProtocol = await until(client.whenFirst);
+      await until(clientProtocol.whenMade);
+      expect(connector?.state).toBe("connected");
+      connector?.disconnect();
+      await until(client.whenLost);
+      expect(connector?.state).toBe("disconnected");
+      expect(callbackErrors(logged)).toEqual([
+        ["ClientFactory.doStart", "doStart failed"],
+        ["ClientFactory.doStop", "doStop failed"],
+      ]);
+      void reactor.stop();
+      await until(stopped);
+      assertReactorClean(reactor);
+    });
+
+    it("port: a factory whose doStart/doStop throw is reported; the port listens, stopListening() settles, nothing is uncaught", async () => {
+      const { reactor, until, logged } = builder.create();
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => uncaught.push(error);
+      process.on("uncaughtException", onUncaught);
+      try {
+        const factory = new Factory();
+        factory.doStart = () => {
+          throw new Error("doStart failed");
+        };
+        factory.doStop = () => {
+          throw new Error("doStop failed");
+        };
+        const stopped = reactor.run();
+        const port = reactor.listenTCP(0, factory, { host: "127.0.0.1" });
+        await until(port.whenListening());
+        const listeners = () => reactor.getResources().filter((r) => r.kind === "listener");
+        expect(listeners()).toHaveLength(1);
+        await until(port.stopListening());
+        expect(listeners()).toEqual([]);
+        expect(callbackErrors(logged)).toEqual([
+          ["Factory.doStart", "doStart failed"],
+          ["Factory.doStop", "doStop failed"],
+        ]);
+        void reactor.stop();
+        await until(stopped);
+        assertReactorClean(reactor);
+        // An uncaught exception would arrive on a later turn: give it a few.
+        for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+        expect(uncaught).toEqual([]);
+      } finally {
+        process.off("uncaughtException", onUncaught);
+      }
+    });
+
+    it("callWhenRunning: a removed callback never runs; its id is gone once removed or run", async () => {
+      const { reactor, until } = builder.create();
+      const ran: string[] = [];
+      const notFound = expect.objectContaining({ code: "ERR_TRIGGER_NOT_FOUND" });
+      const a = reactor.callWhenRunning(() => ran.push("a"));
+      const b = reactor.callWhenRunning(() => ran.push("b"));
+      if (!a || !b) throw new Error("callWhenRunning returns an id while the reactor is stopped");
+      reactor.removeSystemEventTrigger(a);
+      expect(() => reactor.removeSystemEventTrigger(a)).toThrow(notFound);
+      const stopped = reactor.run();
+      await until(later(reactor, 1));
+      expect(ran).toEqual(["b"]);
+      expect(() => reactor.removeSystemEventTrigger(b)).toThrow(notFound);
+      expect(reactor.callWhenRunning(() => ran.push("now"))).toBeUndefined();
+      expect(ran).toEqual(["b", "now"]);
+      void reactor.stop();
+      await until(stopped);
+      reactor.callLater(1, () => reactor.stop());
+      await until(reactor.run());
+      expect(ran).toEqual(["b", "now"]);
+      assertReactorClean(reactor);
+    });
+
+    it("registerProducer twice: TransportStateError (ERR_TRANSPORT_STATE)", async () => {
+      const { reactor, until } = builder.create();
+      const server = serverFactory();
+      const client = clientFactory();
+      const stopped = reactor.run();
+      const port = reactor.listenTCP(0, server.factory, { host: "127.0.0.1" });
+      const address = await until(port.whenListening());
+      reactor.connectTCP("127.0.0.1", portOf(address), client.factory);
+      const clientProtocol = await until(client.whenFirst);
+      await until(clientProtocol.whenMade);
+      const transport = clientProtocol.transport;
+      if (!transport) throw new Error("no transport after connectionMade");
+      const producer = { resumeProducing() {}, stopProducing() {} };
+      transport.registerProducer(producer, true);
+      let error: unknown;
+      try {
+        transport.registerProducer(producer, true);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TransportStateError);
+      expect(error).toMatchObject({ code: "ERR_TRANSPORT_STATE" });
+      transport.unregisterProducer();
       void reactor.stop();
       await until(stopped);
       assertReactorClean(reactor);

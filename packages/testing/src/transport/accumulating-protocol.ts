@@ -1,4 +1,5 @@
 import { Protocol } from "@lr/reactor";
+import { deferred } from "@lr/reactor/internal";
 
 /** Options of {@link AccumulatingProtocol}. */
 export interface AccumulatingProtocolOptions {
@@ -6,14 +7,6 @@ export interface AccumulatingProtocolOptions {
   onConnectionMade?: (protocol: AccumulatingProtocol) => void;
   /** Called after each `connectionLost`, with the reason. */
   onConnectionLost?: (protocol: AccumulatingProtocol, reason: Error) => void;
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type ProtocolLike,
   type Transport,
 } from "@lr/reactor";
+import { callGuarded } from "@lr/reactor/internal";
 import { TransportStateError } from "./string-transport.js";
 
 /** What a {@link MemoryConnection} does when a protocol callback throws or rejects. */
@@ -18,14 +19,6 @@ export type CallbackErrorHandler = (
 
 /** How a {@link MemoryTransport} reports its own closing to whoever tracks it (a memory reactor). */
 export type TransportClosedHandler = (transport: MemoryTransport, reason: Error) => void;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
-}
 
 function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
@@ -207,14 +200,7 @@ export class MemoryTransport implements Transport {
       this.#connection.reportError(error, where, this);
       if (abortOnFailure && this.#connection.abortOnCallbackError) this.abortConnection();
     };
-    let result: unknown;
-    try {
-      result = fn();
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    if (isThenable(result)) result.then(undefined, fail);
+    callGuarded(fn, fail);
   }
 
   #stopProducer(): void {

@@ -1,12 +1,14 @@
 import {
   type Address,
   ConnectionDone,
-  LrError,
   type Producer,
   type ProtocolLike,
   type Transport,
+  TransportStateError,
   tcpAddress,
 } from "@lr/reactor";
+
+export { TransportStateError };
 
 /** Options of {@link StringTransport}. */
 export interface StringTransportOptions {
@@ -20,16 +22,6 @@ export interface StringTransportOptions {
 
 /** The transport's own producer state, as driven by the protocol calling pause/resume/stopProducing. */
 export type ProducerState = "producing" | "paused" | "stopped";
-
-/**
- * A misuse of a {@link StringTransport} that a real transport would also reject or silently get
- * wrong (double producer registration, resuming after stop...). Code `ERR_TRANSPORT_STATE`.
- */
-export class TransportStateError extends LrError {
-  constructor(message: string) {
-    super("ERR_TRANSPORT_STATE", message);
-  }
-}
 
 function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
