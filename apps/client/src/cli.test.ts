@@ -17,6 +17,7 @@ describe("parseClientArgs", () => {
       linger: 5,
       message: "finished",
       json: false,
+      connectTimeout: 30,
     });
   });
 
@@ -36,6 +37,8 @@ describe("parseClientArgs", () => {
         "--message",
         "ok ✓",
         "--json",
+        "--connect-timeout",
+        "2.5",
       ]),
     ).toEqual({
       host: "127.0.0.1",
@@ -45,6 +48,7 @@ describe("parseClientArgs", () => {
       linger: 0.5,
       message: "ok ✓",
       json: true,
+      connectTimeout: 2.5,
     });
   });
 

@@ -1,4 +1,13 @@
 import { parseArgs } from "node:util";
+import {
+  describeParseError,
+  parseInteger,
+  parseSeconds,
+  stripLeadingDashDash,
+  UsageError,
+} from "@lr/cli-kit";
+
+export { describeParseError, UsageError };
 
 /** Everything `lr-client` can be asked to do, after validation. */
 export interface ClientOptions {
@@ -16,6 +25,8 @@ export interface ClientOptions {
   readonly message: string;
   /** NDJSON events instead of the seed's text. */
   readonly json: boolean;
+  /** Seconds a connection attempt may take before the try fails. */
+  readonly connectTimeout: number;
 }
 
 /** What the command line asks for. */
@@ -23,11 +34,6 @@ export type ClientCommand =
   | { readonly kind: "run"; readonly options: ClientOptions }
   | { readonly kind: "help" }
   | { readonly kind: "version" };
-
-/** A bad command line: its message is the one line printed on stderr. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
 
 /** Defaults of every flag, shown by `--help`. */
 export const CLIENT_DEFAULTS = {
@@ -37,6 +43,7 @@ export const CLIENT_DEFAULTS = {
   work: 5,
   linger: 5,
   message: "finished",
+  connectTimeout: 30,
 } as const;
 
 /** The text printed by `--help`. */
@@ -52,38 +59,25 @@ Options:
   --work S         seconds of the long-running job, run in a worker thread (default ${CLIENT_DEFAULTS.work})
   --linger S       seconds between sending the message and stopping the reactor (default ${CLIENT_DEFAULTS.linger})
   --message TEXT   the line sent when the job is done (default ${CLIENT_DEFAULTS.message})
+  --connect-timeout S
+                   seconds a connection attempt may take before the try fails (default ${CLIENT_DEFAULTS.connectTimeout})
   --json           one JSON object per event (NDJSON), no progress display (default off)
   --help           show this help and exit
   --version        print the version and exit
 
-Exit code: 0 when every try succeeded, 1 otherwise, 2 for a bad command line.
+Lines end with CRLF (\r\n) both ways, as the server expects.
+Output: in text mode the server's bytes are printed safely: control characters,
+ESC, DEL, C1 controls, CR and LF inside a line and invalid UTF-8 appear as
+escapes (\x1b, \r, \n, \xff, ...; a backslash as \\), so a server cannot drive the
+terminal or forge lines. --json prints each line's UTF-8 text JSON-escaped.
+The progress display is drawn only on a terminal (not with TERM=dumb) and fits
+its width. When stdout is not read fast enough the client stops reading from the
+server until it catches up.
+
+Exit code: 0 when every try succeeded, 1 otherwise, 2 for a bad command line,
+130 when interrupted (SIGINT/SIGTERM/SIGHUP: the current try stops cleanly and no
+more run; a second signal exits at once).
 `;
-
-/** parseArgs' own messages, cut to their first sentence (the rest is advice about `--`). */
-export function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const first = message.split(/\.\s/)[0] ?? message;
-  return `${first.replace(/\.$/, "")} (see --help)`;
-}
-
-function parseInteger(flag: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw))
-    throw new UsageError(`${flag} expects an integer, got ${JSON.stringify(raw)}`);
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new UsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
-  }
-  return value;
-}
-
-function parseSeconds(flag: string, raw: string): number {
-  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw)) {
-    throw new UsageError(`${flag} expects a number of seconds, got ${JSON.stringify(raw)}`);
-  }
-  const value = Number(raw);
-  if (value > 86_400) throw new UsageError(`${flag} must be at most 86400 seconds, got ${raw}`);
-  return value;
-}
 
 /**
  * Parses and validates `lr-client`'s arguments (without `node` and the script).
@@ -99,8 +93,7 @@ export function parseClientArgs(argv: readonly string[]): ClientCommand {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      // `pnpm --filter server start -- --port 0` hands the script a leading "--": skip it.
-      args: argv[0] === "--" ? argv.slice(1) : [...argv],
+      args: stripLeadingDashDash(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -110,6 +103,7 @@ export function parseClientArgs(argv: readonly string[]): ClientCommand {
         work: { type: "string" },
         linger: { type: "string" },
         message: { type: "string" },
+        "connect-timeout": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
@@ -129,6 +123,9 @@ export function parseClientArgs(argv: readonly string[]): ClientCommand {
   const tries = str("tries");
   const work = str("work");
   const linger = str("linger");
+  const connectTimeout = str("connect-timeout");
+  if (connectTimeout !== undefined && parseSeconds("--connect-timeout", connectTimeout) === 0)
+    throw new UsageError("--connect-timeout must be more than 0 seconds");
   return {
     kind: "run",
     options: {
@@ -140,6 +137,10 @@ export function parseClientArgs(argv: readonly string[]): ClientCommand {
       linger: linger === undefined ? CLIENT_DEFAULTS.linger : parseSeconds("--linger", linger),
       message,
       json: values.json === true,
+      connectTimeout:
+        connectTimeout === undefined
+          ? CLIENT_DEFAULTS.connectTimeout
+          : parseSeconds("--connect-timeout", connectTimeout),
     },
   };
 }

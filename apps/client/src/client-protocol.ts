@@ -1,4 +1,4 @@
-import { LineOnlyReceiver } from "@lr/line-protocol";
+import { BytesLineOnlyReceiver } from "@lr/line-protocol";
 import type { Address, Connector, ProtocolLike } from "@lr/reactor";
 import { ClientFactory } from "@lr/reactor";
 
@@ -6,8 +6,8 @@ import { ClientFactory } from "@lr/reactor";
 export interface TryEvents {
   /** The connection is up: the try starts its job. */
   connected(protocol: SeedClient): void;
-  /** A line arrived from the server. */
-  line(line: string): void;
+  /** A line arrived from the server (its bytes, CRLF removed). */
+  line(line: Uint8Array): void;
   /** The connection closed. */
   lost(reason: Error): void;
   /** The connection attempt failed. */
@@ -15,11 +15,12 @@ export interface TryEvents {
 }
 
 /**
- * The seed's `MyProtocol`: a LineOnlyReceiver that hands every event to its try. The long job is
- * not run here (it would block the event loop, as it did in the seed): the try runs it in a
- * worker thread.
+ * The seed's `MyProtocol`: a line-only receiver that hands every event to its try, lines as bytes
+ * (the output decides how to print them safely). The long job is not run here (it would block the
+ * event loop, as it did in the seed): the try runs it in a worker thread. Free of process concerns,
+ * so simulations can drive it on memory transports.
  */
-export class SeedClient extends LineOnlyReceiver {
+export class SeedClient extends BytesLineOnlyReceiver {
   constructor(private readonly events: TryEvents) {
     super();
   }
@@ -28,7 +29,7 @@ export class SeedClient extends LineOnlyReceiver {
     this.events.connected(this);
   }
 
-  override lineReceived(line: string): void {
+  override lineReceived(line: Uint8Array): void {
     this.events.line(line);
   }
 

@@ -180,6 +180,8 @@ describe("failures", () => {
     }
     const version = new AppProcess(CLIENT, ["--version"]);
     expect((await version.waitForExit()).code).toBe(0);
-    expect(version.stdout[0]).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version.stdout[0]).toMatch(
+      /^lr-client \d+\.\d+\.\d+ \(@lr\/reactor \d+\.\d+\.\d+, @lr\/line-protocol \d+\.\d+\.\d+, node v/,
+    );
   });
 });

@@ -17,6 +17,14 @@ export interface ClientResult {
   readonly interrupted: boolean;
 }
 
+/** Output back-pressure as {@link runClient} sees it (the app's stdout). */
+export interface Congestion {
+  /** `true` while stdout is behind. */
+  readonly congested: boolean;
+  /** Calls `listener` on every change; returns a function that unsubscribes. */
+  onCongestion(listener: (congested: boolean) => void): () => void;
+}
+
 /** Where the job runs: the module and export handed to `deferToThread`. */
 export interface JobSpec {
   readonly module: string | URL;
@@ -36,15 +44,25 @@ class Try implements TryEvents {
     private readonly output: ClientOutput,
     private readonly job: JobSpec,
     readonly attempt: number,
+    private readonly congestion: Congestion | undefined,
   ) {}
 
   connected(protocol: SeedClient): void {
     this.#protocol = protocol;
     this.output.connected(this.attempt);
+    if (this.congestion?.congested) this.hold(true);
     this.#runJob(protocol);
   }
 
-  line(line: string): void {
+  /** Back-pressure: stop (or resume) reading from the server while stdout is behind. */
+  hold(held: boolean): void {
+    const transport = this.#protocol?.transport;
+    if (!transport) return;
+    if (held) transport.pauseProducing();
+    else transport.resumeProducing();
+  }
+
+  line(line: Uint8Array): void {
     this.output.received(this.attempt, line);
   }
 
@@ -107,9 +125,11 @@ class Try implements TryEvents {
 }
 
 /**
- * The seed's main loop, done right: runs the SAME reactor `options.tries` times. Each run connects,
- * runs the long job in a worker thread (the event loop stays free: server lines are printed as they
- * arrive), sends `options.message`, and stops the reactor `options.linger` seconds later.
+ * The seed's main loop, done right: runs the SAME reactor `options.tries` times. Each run connects
+ * (bounded by `options.connectTimeout`), runs the long job in a worker thread (the event loop stays
+ * free: server lines are printed as they arrive), sends `options.message`, and stops the reactor
+ * `options.linger` seconds later. While `congestion` says stdout is behind, the connection is not
+ * read from. `run` runs the reactor once (default `reactor.run()`; the app uses `runWithSignals`).
  *
  * @example
  * ```ts
@@ -123,17 +143,21 @@ export async function runClient(
   output: ClientOutput,
   job: JobSpec,
   signal?: AbortSignal,
+  congestion?: Congestion,
+  run: (reactor: ReactorLike) => Promise<unknown> = (r) => r.run(),
 ): Promise<ClientResult> {
   let failed = 0;
   let ran = 0;
   for (let attempt = 1; attempt <= options.tries && !signal?.aborted; attempt++) {
-    const current = new Try(reactor, options, output, job, attempt);
+    const current = new Try(reactor, options, output, job, attempt, congestion);
     reactor.connectTCP(options.host, options.port, new SeedClientFactory(current), {
-      timeoutMs: 30_000,
+      timeoutMs: options.connectTimeout * 1000,
     });
     const onAbort = (): void => current.stop();
     signal?.addEventListener("abort", onAbort, { once: true });
-    await reactor.run();
+    const unsubscribe = congestion?.onCongestion((held) => current.hold(held));
+    await run(reactor);
+    unsubscribe?.();
     signal?.removeEventListener("abort", onAbort);
     ran++;
     if (!current.ok) failed++;

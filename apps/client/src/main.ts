@@ -1,77 +1,70 @@
-import { createReactor } from "@lr/reactor";
-import pkg from "../package.json" with { type: "json" };
-import { CLIENT_HELP, parseClientArgs, UsageError } from "./cli.js";
+import { createAppLogger, OutputStream, runMain, stderrLine } from "@lr/cli-kit";
+import { createReactor, type ReactorLike, runWithSignals } from "@lr/reactor";
+import { CLIENT_HELP, parseClientArgs } from "./cli.js";
 import { runClient } from "./client.js";
-import { createAppLogger } from "./logger.js";
-import { createClientOutput } from "./output.js";
+import { createClientOutput, wantsProgress } from "./output.js";
+import { versionLine } from "./version.js";
 
 const PROGRAM = "lr-client";
 
-function printError(line: string): void {
-  process.stderr.write(`${PROGRAM}: ${line}\n`);
-}
-
-async function main(argv: readonly string[]): Promise<void> {
-  let command: ReturnType<typeof parseClientArgs>;
-  try {
-    command = parseClientArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    printError(error.message);
-    process.exitCode = 2;
-    return;
-  }
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  const command = parseClientArgs(argv);
   if (command.kind === "help") {
     process.stdout.write(CLIENT_HELP);
-    return;
+    return undefined;
   }
   if (command.kind === "version") {
-    process.stdout.write(`${pkg.version}\n`);
-    return;
+    process.stdout.write(`${versionLine(PROGRAM)}\n`);
+    return undefined;
   }
   const options = command.options;
-  let stdoutOpen = true;
-  process.stdout.on("error", () => {
-    stdoutOpen = false;
+  const stdout = new OutputStream(process.stdout);
+  const tty = wantsProgress({
+    json: options.json,
+    isTTY: process.stdout.isTTY === true,
+    term: process.env.TERM,
   });
   const output = createClientOutput(
-    { json: options.json, tty: process.stdout.isTTY === true },
-    (chunk) => {
-      if (stdoutOpen) process.stdout.write(chunk);
-    },
+    { json: options.json, tty, columns: () => process.stdout.columns ?? 80 },
+    (chunk) => stdout.write(chunk),
   );
+  const logger = createAppLogger(PROGRAM, (text) => process.stderr.write(text));
   const reactor = createReactor({
-    logger: createAppLogger(PROGRAM, (text) => process.stderr.write(text)),
+    logger,
     // One job at a time: one worker thread is all the client needs.
     threadPoolSize: 1,
   });
-  // Ctrl-C: finish the current try's stop cleanly and run no more tries; a second one leaves now.
+  // A signal stops the current try cleanly (runWithSignals) and runs no more tries; a second
+  // one (or the graceful stop taking over 10 s) leaves at once.
   const interrupt = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals++;
-    if (signals === 1) interrupt.abort();
-    else process.exit(130);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const runOnce = (r: ReactorLike): Promise<number> =>
+    runWithSignals(r, {
+      signals: ["SIGINT", "SIGTERM", "SIGHUP"],
+      logger,
+      setProcessExitCode: false,
+      onStopRequest(request) {
+        if (!request.immediate) {
+          interrupt.abort();
+          return;
+        }
+        stdout.discard();
+        stderrLine(PROGRAM, `interrupted (${request.signal ?? "the stop took too long"})`);
+        process.exit(130);
+      },
+    });
   // The job module is built next to this file (dist/job.js).
   const job = { module: new URL("./job.js", import.meta.url), exportName: "run" };
-  const result = await runClient(reactor, options, output, job, interrupt.signal);
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  const result = await runClient(reactor, options, output, job, interrupt.signal, stdout, runOnce);
+  let code = 0;
   if (result.interrupted) {
-    printError(`interrupted after ${result.tries} of ${options.tries} tries`);
-    process.exitCode = 130;
+    stderrLine(PROGRAM, `interrupted after ${result.tries} of ${options.tries} tries`);
+    code = 130;
   } else if (result.failed > 0) {
-    printError(`${result.failed} of ${result.tries} tries failed`);
-    process.exitCode = 1;
+    stderrLine(PROGRAM, `${result.failed} of ${result.tries} tries failed`);
+    code = 1;
   }
+  await stdout.drained();
+  return code;
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  printError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.LR_DEBUG === "1" && error instanceof Error)
-    process.stderr.write(`${error.stack}\n`);
-  process.exit(70);
-});
+runMain(PROGRAM, main, process.argv.slice(2));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createClientOutput } from "./output.js";
+import { createClientOutput, wantsProgress } from "./output.js";
 import { CLEAR_LINE, renderProgress } from "./progress.js";
 
 describe("client text output", () => {
@@ -43,9 +43,28 @@ describe("client text output", () => {
 
 describe("renderProgress", () => {
   it("shows a bar, elapsed and expected time", () => {
-    expect(renderProgress(2500, 5000, 0, 10)).toBe("⠋ [#####·····] 2.5s / 5.0s");
-    expect(renderProgress(9000, 5000, 1, 4)).toBe("⠙ [####] 9.0s / 5.0s");
-    expect(renderProgress(0, 0, 2, 4)).toBe("⠹ [####] 0.0s / 0.0s");
+    expect(renderProgress(2500, 5000, 0, 80)).toBe("⠋ [############············] 2.5s / 5.0s");
+    expect(renderProgress(9000, 5000, 1, 80)).toBe("⠙ [########################] 9.0s / 5.0s");
+    expect(renderProgress(0, 0, 2, 80)).toBe("⠹ [########################] 0.0s / 0.0s");
+  });
+
+  it("fits any terminal width: a shorter bar, then no bar, then cut times; never the last column", () => {
+    expect(renderProgress(2500, 5000, 0, 30)).toBe("⠋ [#######······] 2.5s / 5.0s");
+    expect(renderProgress(2500, 5000, 0, 20)).toBe("⠋ 2.5s / 5.0s");
+    expect(renderProgress(2500, 5000, 0, 8)).toBe("⠋ 2.5s ");
+    for (let columns = 1; columns <= 100; columns++)
+      expect(renderProgress(12345, 99999, columns, columns).length).toBeLessThan(
+        Math.max(columns, 1),
+      );
+  });
+});
+
+describe("client text output, peer bytes", () => {
+  it("escapes what the server sends: ESC sequences, CR/LF inside a line, invalid UTF-8", () => {
+    const writes: string[] = [];
+    const out = createClientOutput({ json: false, tty: false }, (s) => writes.push(s));
+    out.received(1, Buffer.from("\x1b]52;c;aGk=\x07x\ntries 0\xff", "latin1"));
+    expect(writes).toEqual(["Received data: \\x1b]52;c;aGk=\\x07x\\ntries 0\\xff\n"]);
   });
 });
 
@@ -64,5 +83,15 @@ describe("client JSON output", () => {
       { event: "try", try: 1, ok: false, triesLeft: 0 },
       { event: "done", tries: 1, failed: 1 },
     ]);
+  });
+});
+
+describe("wantsProgress", () => {
+  it("draws only on a terminal that is not TERM=dumb, never with --json", () => {
+    expect(wantsProgress({ json: false, isTTY: true, term: "xterm-256color" })).toBe(true);
+    expect(wantsProgress({ json: false, isTTY: true, term: undefined })).toBe(true);
+    expect(wantsProgress({ json: false, isTTY: true, term: "dumb" })).toBe(false);
+    expect(wantsProgress({ json: false, isTTY: false, term: "xterm" })).toBe(false);
+    expect(wantsProgress({ json: true, isTTY: true, term: "xterm" })).toBe(false);
   });
 });

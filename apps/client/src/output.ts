@@ -1,3 +1,4 @@
+import { escapeString, escapeText } from "@lr/cli-kit";
 import { CLEAR_LINE, renderProgress } from "./progress.js";
 
 /** Where formatted output goes (`process.stdout.write` in the app, an array in tests). */
@@ -24,19 +25,39 @@ export interface ClientOutput {
   jobFinished(attempt: number, elapsedMs: number): void;
   jobFailed(attempt: number, message: string): void;
   sent(attempt: number, data: string): void;
-  received(attempt: number, line: string): void;
+  /** A line from the server: bytes as received (or text), printed safely in text mode. */
+  received(attempt: number, line: Uint8Array | string): void;
   lost(attempt: number, reason: string): void;
   connectFailed(attempt: number, reason: string, code: string): void;
   tryEnded(outcome: TryOutcome): void;
   done(tries: number, failed: number): void;
 }
 
+/**
+ * Whether the progress display is drawn: only on a terminal that can redraw a line in place (not
+ * with `TERM=dumb`), and never in `--json` mode.
+ *
+ * @example
+ * ```ts
+ * wantsProgress({ json: false, isTTY: process.stdout.isTTY === true, term: process.env.TERM });
+ * ```
+ */
+export function wantsProgress(options: {
+  readonly json: boolean;
+  readonly isTTY: boolean;
+  readonly term: string | undefined;
+}): boolean {
+  return !options.json && options.isTTY && options.term !== "dumb";
+}
+
 /** Options of {@link createClientOutput}. */
 export interface ClientOutputOptions {
   /** NDJSON events. */
   readonly json: boolean;
-  /** stdout is a terminal: draw the progress display (text mode only). */
+  /** stdout is a terminal (and not `TERM=dumb`): draw the progress display (text mode only). */
   readonly tty: boolean;
+  /** The terminal's width now (default 80); read at every frame, so a resize is followed. */
+  readonly columns?: (() => number) | undefined;
 }
 
 class TextOutput implements ClientOutput {
@@ -47,6 +68,7 @@ class TextOutput implements ClientOutput {
   constructor(
     private readonly sink: Sink,
     tty: boolean,
+    private readonly columns: () => number = () => 80,
   ) {
     this.showsProgress = tty;
   }
@@ -65,7 +87,8 @@ class TextOutput implements ClientOutput {
   }
   progress(elapsedMs: number, expectedMs: number): void {
     if (!this.showsProgress) return;
-    this.sink(`${CLEAR_LINE}${renderProgress(elapsedMs, expectedMs, this.#frame++)}`);
+    const frame = renderProgress(elapsedMs, expectedMs, this.#frame++, this.columns());
+    this.sink(`${CLEAR_LINE}${frame}`);
     this.#progressShown = true;
   }
   jobFinished(): void {
@@ -75,14 +98,15 @@ class TextOutput implements ClientOutput {
     this.#line(`process failed: ${message}`);
   }
   sent(): void {}
-  received(_attempt: number, line: string): void {
-    this.#line(`Received data: ${line}`);
+  received(_attempt: number, line: Uint8Array | string): void {
+    const safe = typeof line === "string" ? escapeString(line) : escapeText(line);
+    this.#line(`Received data: ${safe}`);
   }
   lost(): void {
     this.#line("Connection lost");
   }
   connectFailed(_attempt: number, reason: string): void {
-    this.#line(`connection failed: ${reason}`);
+    this.#line(`connection failed: ${escapeString(reason)}`);
   }
   tryEnded(outcome: TryOutcome): void {
     this.#line(`tries ${outcome.triesLeft}`);
@@ -116,8 +140,15 @@ class JsonOutput implements ClientOutput {
   sent(attempt: number, data: string): void {
     this.#event({ event: "sent", try: attempt, data });
   }
-  received(attempt: number, line: string): void {
-    this.#event({ event: "line", try: attempt, data: line });
+  received(attempt: number, line: Uint8Array | string): void {
+    const data =
+      typeof line === "string"
+        ? line
+        : (Buffer.isBuffer(line)
+            ? line
+            : Buffer.from(line.buffer, line.byteOffset, line.byteLength)
+          ).toString("utf8");
+    this.#event({ event: "line", try: attempt, data });
   }
   lost(attempt: number, reason: string): void {
     this.#event({ event: "lost", try: attempt, reason });
@@ -148,5 +179,5 @@ class JsonOutput implements ClientOutput {
  * ```
  */
 export function createClientOutput(options: ClientOutputOptions, sink: Sink): ClientOutput {
-  return options.json ? new JsonOutput(sink) : new TextOutput(sink, options.tty);
+  return options.json ? new JsonOutput(sink) : new TextOutput(sink, options.tty, options.columns);
 }

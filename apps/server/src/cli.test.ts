@@ -17,6 +17,12 @@ describe("parseServerArgs", () => {
       quiet: false,
       workers: 1,
       greet: undefined,
+      delimiter: "crlf",
+      idleTimeout: 60,
+      lineTimeout: 30,
+      maxConnections: 10000,
+      maxConnectionsPerPeer: 0,
+      shutdownTimeout: 10,
     });
   });
 
@@ -35,6 +41,18 @@ describe("parseServerArgs", () => {
         "2",
         "--greet",
         "hi",
+        "--delimiter",
+        "lf",
+        "--idle-timeout",
+        "1.5",
+        "--line-timeout",
+        "2",
+        "--max-connections",
+        "3",
+        "--max-connections-per-peer",
+        "4",
+        "--shutdown-timeout",
+        "0.5",
       ]),
     ).toEqual({
       port: 0,
@@ -44,6 +62,12 @@ describe("parseServerArgs", () => {
       quiet: true,
       workers: 2,
       greet: "hi",
+      delimiter: "lf",
+      idleTimeout: 1.5,
+      lineTimeout: 2,
+      maxConnections: 3,
+      maxConnectionsPerPeer: 4,
+      shutdownTimeout: 0.5,
     });
     expect(run(["--port=1234"]).port).toBe(1234);
   });
@@ -65,6 +89,11 @@ describe("parseServerArgs", () => {
     [["--max-line-length", "0"], "--max-line-length must be between 1 and 1073741824, got 0"],
     [["--workers", "0"], "--workers must be between 1 and 256, got 0"],
     [["--host", ""], "--host expects an address, got an empty string"],
+    [["--delimiter", "cr"], '--delimiter expects crlf or lf, got "cr"'],
+    [["--idle-timeout=-1"], '--idle-timeout expects a number of seconds, got "-1"'],
+    [["--shutdown-timeout", "0"], "--shutdown-timeout must be more than 0 seconds"],
+    [["--max-connections", "0"], "--max-connections must be between 1 and 1000000, got 0"],
+    [["--greet", "a\nb"], "--greet must be a single line"],
     [["--nope"], "Unknown option '--nope' (see --help)"],
     [["--port"], "Option '--port <value>' argument missing (see --help)"],
     [["stray"], "Unexpected argument 'stray' (see --help)"],
@@ -86,6 +115,12 @@ describe("parseServerArgs", () => {
       "--quiet",
       "--workers",
       "--greet",
+      "--delimiter",
+      "--idle-timeout",
+      "--line-timeout",
+      "--max-connections",
+      "--max-connections-per-peer",
+      "--shutdown-timeout",
       "--help",
       "--version",
     ]) {
@@ -93,5 +128,8 @@ describe("parseServerArgs", () => {
     }
     for (const value of Object.values(SERVER_DEFAULTS))
       expect(SERVER_HELP).toContain(`(default ${value})`);
+    // How lines end, and how to type them with nc; how peer bytes are printed.
+    expect(SERVER_HELP).toContain("nc -C");
+    expect(SERVER_HELP).toContain("\\x1b");
   });
 });

@@ -1,129 +1,181 @@
 import cluster from "node:cluster";
-import { writeSync } from "node:fs";
-import { createReactor } from "@lr/reactor";
-import pkg from "../package.json" with { type: "json" };
-import { parseServerArgs, SERVER_HELP, UsageError } from "./cli.js";
-import { reportWorkerRun, runPrimary, workerHost } from "./cluster.js";
-import { createAppLogger } from "./logger.js";
+import {
+  createAppLogger,
+  formatBytes,
+  isLoopbackHost,
+  OutputStream,
+  openFilesLimit,
+  RateLimitedLog,
+  runMain,
+  stderrLine,
+} from "@lr/cli-kit";
+import { createReactor, type Logger } from "@lr/reactor";
+import { parseServerArgs, SERVER_HELP, type ServerOptions } from "./cli.js";
+import { finishWorker, runPrimary, WorkerChannel, workerReady } from "./cluster.js";
 import { createServerOutput } from "./output.js";
-import { runServer, type ServerHost } from "./server.js";
+import { runServer } from "./server.js";
+import { versionLine } from "./version.js";
 
 const PROGRAM = "lr-server";
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 function printError(line: string): void {
-  process.stderr.write(`${PROGRAM}: ${line}\n`);
+  stderrLine(PROGRAM, line);
 }
 
-/** stdout closed under us (`| head`): stop printing, keep serving, no stack trace. */
-function stdoutSink(): (chunk: string) => void {
-  let open = true;
-  process.stdout.on("error", () => {
-    open = false;
-  });
-  // Cluster workers share the primary's stdout: a write of more than PIPE_BUF bytes to a pipe can
-  // interleave with another worker's and break lines (seen as invalid NDJSON by the @lr/load fault
-  // suite). Writes of whole lines, at most PIPE_BUF bytes each, are atomic.
-  if (cluster.isWorker) {
-    return (chunk) => {
-      if (open) writeWholeLines(Buffer.from(chunk, "utf8"));
-    };
+/** Descriptors kept free for the listening socket, stdio, the IPC channel, DNS and the like. */
+const RESERVED_DESCRIPTORS = 32;
+
+/**
+ * `--max-connections`, capped so that connections past what the descriptor limit allows are
+ * refused by the limit (one rate-limited line) rather than failing accept() with EMFILE. Says so
+ * on stderr when an explicit `--max-connections` is cut down.
+ */
+function effectiveOptions(options: ServerOptions, explicit: boolean): ServerOptions {
+  const limit = openFilesLimit();
+  if (limit === null) return options;
+  const room = Math.max(1, limit - RESERVED_DESCRIPTORS);
+  if (options.maxConnections <= room) return options;
+  if (explicit && cluster.isPrimary) {
+    printError(
+      `--max-connections ${options.maxConnections} is more than the descriptor limit allows (ulimit -n ${limit}): at most ${room} connections at once`,
+    );
   }
-  return (chunk) => {
-    if (open) process.stdout.write(chunk);
-  };
+  return { ...options, maxConnections: room };
 }
 
-const PIPE_BUF = 4096;
-
-/** Writes `buf` in pieces that end on a line break and are at most PIPE_BUF bytes (unless one line is longer). */
-function writeWholeLines(buf: Buffer): void {
-  let start = 0;
-  while (start < buf.length) {
-    let end = buf.length;
-    if (end - start > PIPE_BUF) {
-      const nl = buf.lastIndexOf(10, start + PIPE_BUF - 1);
-      end = nl >= start ? nl + 1 : buf.indexOf(10, start) + 1 || buf.length;
-    }
-    writeAll(buf.subarray(start, end));
-    start = end;
-  }
-}
-
-/** One write(2) per piece (a stream would merge queued pieces into one writev); waits out EAGAIN. */
-function writeAll(piece: Buffer): void {
-  let off = 0;
-  while (off < piece.length) {
-    try {
-      off += writeSync(1, piece, off);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      Atomics.wait(WAIT, 0, 0, 1); // the pipe is full: the reader catches up within a millisecond or so
-    }
-  }
-}
-
-const WAIT = new Int32Array(new SharedArrayBuffer(4));
-
-function signalHost(): ServerHost {
+/** Refused connections (over a limit): one stderr line per burst, then how many more. */
+function refusalLog(options: ServerOptions): Logger {
+  const log = new RateLimitedLog(printError);
+  const limit = openFilesLimit();
+  const why =
+    limit !== null && options.maxConnections === limit - RESERVED_DESCRIPTORS
+      ? ` (the limit follows from the descriptor limit, ulimit -n ${limit})`
+      : "";
   return {
-    error: printError,
-    onStopRequest(handler) {
-      let count = 0;
-      const onSignal = (): void => handler(++count);
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      return () => {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      };
+    emit(event) {
+      log.log("refused", `${event.message.replace(/^Refusing/, "refused")}${why}`, (n) => {
+        return `refused ${n} more connection${n === 1 ? "" : "s"} in the last second (--max-connections / --max-connections-per-peer)${why}`;
+      });
     },
   };
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  let command: ReturnType<typeof parseServerArgs>;
-  try {
-    command = parseServerArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    printError(error.message);
-    process.exitCode = 2;
-    return;
-  }
-  if (command.kind === "help") {
-    process.stdout.write(SERVER_HELP);
-    return;
-  }
-  if (command.kind === "version") {
-    process.stdout.write(`${pkg.version}\n`);
-    return;
-  }
-  const options = command.options;
-  const sink = stdoutSink();
-  const logger = createAppLogger(PROGRAM, (text) => process.stderr.write(text));
+/**
+ * The bounded stop: from the first signal, `--shutdown-timeout` seconds at most, whatever stdout
+ * does. Past it (or on a signal once the reactor has stopped), output still queued is dropped,
+ * with one line on stderr saying how much, and the process exits with status 1.
+ */
+class Stopper {
+  #deadline: NodeJS.Timeout | undefined;
 
-  if (cluster.isPrimary && options.workers > 1) {
-    const output = createServerOutput(options, sink);
-    process.exitCode = await runPrimary(options, output, signalHost());
-    return;
+  constructor(
+    private readonly stdout: OutputStream,
+    private readonly options: ServerOptions,
+    private readonly beforeExit: () => void = () => {},
+  ) {}
+
+  exitNow(why: string): never {
+    this.beforeExit();
+    const dropped = this.stdout.discard();
+    printError(
+      dropped > 0 ? `${why}: dropped ${formatBytes(dropped)} of output not yet written` : why,
+    );
+    process.exit(1);
   }
 
-  const worker = cluster.isWorker ? cluster.worker?.id : undefined;
-  const output = createServerOutput({ ...options, worker }, sink);
-  const reactor = createReactor({ logger });
-  if (worker !== undefined) {
-    reportWorkerRun(await runServer(reactor, options, output, workerHost(), false));
-    return;
+  /** Arms the deadline (the stop began). */
+  stopping(): void {
+    if (this.#deadline) return;
+    const s = this.options.shutdownTimeout;
+    this.#deadline = setTimeout(
+      () => this.exitNow(`the stop took longer than --shutdown-timeout ${s} s`),
+      s * 1000,
+    );
+    this.#deadline.unref();
   }
-  const run = await runServer(reactor, options, output, signalHost());
-  // A second signal cut the graceful stop short: leave now.
-  if (run.exitCode !== 0 && reactor.state !== "stopped") process.exit(run.exitCode);
-  process.exitCode = run.exitCode;
+
+  /** The reactor stopped: keep signals ours while stdout drains, then exit with `code`. */
+  async finish(code: number): Promise<number> {
+    const onSignal = (signal: NodeJS.Signals): void => this.exitNow(`received ${signal} again`);
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    await this.stdout.drained();
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    clearTimeout(this.#deadline);
+    return code;
+  }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  printError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.LR_DEBUG === "1" && error instanceof Error)
-    process.stderr.write(`${error.stack}\n`);
-  process.exit(70);
-});
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  const command = parseServerArgs(argv);
+  if (command.kind === "help") {
+    process.stdout.write(SERVER_HELP);
+    return undefined;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`${versionLine(PROGRAM)}\n`);
+    return undefined;
+  }
+  const options = effectiveOptions(
+    command.options,
+    argv.some((a) => a.startsWith("--max-connections")),
+  );
+  const logger = createAppLogger(PROGRAM, (text) => process.stderr.write(text));
+
+  if (cluster.isWorker) {
+    const channel = new WorkerChannel();
+    const worker = cluster.worker?.id;
+    const output = createServerOutput({ ...options, worker }, channel.sink);
+    const reactor = createReactor({ logger });
+    const running = runServer(
+      reactor,
+      options,
+      output,
+      channel.host(refusalLog(options), logger),
+      false,
+    );
+    workerReady(channel);
+    const timer = setInterval(() => channel.schedule(), 100);
+    timer.unref();
+    const run = await running;
+    clearInterval(timer);
+    finishWorker(channel, run);
+    return undefined;
+  }
+
+  if (!isLoopbackHost(options.host)) {
+    printError(
+      `warning: listening on ${options.host}, not a loopback address: anyone who can reach this host can connect`,
+    );
+  }
+  const stdout = new OutputStream(process.stdout);
+  const output = createServerOutput(options, (chunk) => stdout.write(chunk));
+
+  if (options.workers > 1) {
+    const reactor = createReactor({ logger });
+    let kill = (): void => {};
+    const stopper = new Stopper(stdout, options, () => kill());
+    const run = await runPrimary(reactor, options, output, stdout, {
+      error: printError,
+      onStopping: () => stopper.stopping(),
+      logger,
+    });
+    kill = run.killWorkers;
+    if (run.forced) stopper.exitNow("stopped at once");
+    return stopper.finish(run.exitCode);
+  }
+
+  const reactor = createReactor({ logger });
+  const stopper = new Stopper(stdout, options);
+  const run = await runServer(reactor, options, output, {
+    error: printError,
+    signals: STOP_SIGNALS,
+    refusals: refusalLog(options),
+    onStopping: () => stopper.stopping(),
+    onCongestion: (listener) => stdout.onCongestion(listener),
+  });
+  if (run.forced) stopper.exitNow("stopped at once");
+  return stopper.finish(run.exitCode);
+}
+
+runMain(PROGRAM, main, process.argv.slice(2));

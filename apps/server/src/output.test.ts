@@ -3,7 +3,9 @@ import { createServerOutput } from "./output.js";
 
 function capture(options: { json: boolean; quiet: boolean; worker?: number }) {
   const writes: string[] = [];
-  const out = createServerOutput(options, (s) => writes.push(s));
+  const out = createServerOutput(options, (s) =>
+    writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+  );
   return { out, writes };
 }
 

@@ -1,20 +1,24 @@
 /**
  * `--proxy-protocol` (proxy.ts) without sockets: the line server behind an HAProxyWrappingFactory on a
- * StringTransport and a virtual Clock (the real HAProxy runs in tooling/haproxy).
+ * StringTransport and a virtual Clock, and startServer on a memory network (the real HAProxy runs in
+ * tooling/load/src/haproxy).
  */
 import {
+  ClientFactory,
   ConnectionDone,
   HAProxyWrappingFactory,
   type LogEvent,
   PROXY_V2_SIGNATURE,
+  Protocol,
   tcpAddress,
 } from "@lr/reactor";
-import { Clock, StringTransport } from "@lr/testing";
+import { Clock, MemoryNetwork, StringTransport } from "@lr/testing";
 import { describe, expect, it } from "vitest";
 import { parseServerArgs, SERVER_HELP } from "./cli.js";
 import { LineServerFactory } from "./line-server.js";
 import { createServerOutput } from "./output.js";
 import { balancerOf, withProxyProtocol } from "./proxy.js";
+import { startServer } from "./server.js";
 
 const BALANCER = tcpAddress("127.0.0.1", 40123);
 const SELF = tcpAddress("127.0.0.1", 9000);
@@ -24,7 +28,9 @@ function setup(json: boolean, quiet = false) {
   const logged: LogEvent[] = [];
   const lines = new LineServerFactory(
     { maxLineLength: 1024, quiet },
-    createServerOutput({ json, quiet }, (s) => writes.push(s)),
+    createServerOutput({ json, quiet }, (s) =>
+      writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+    ),
   );
   const factory = new HAProxyWrappingFactory(lines, {
     clock: new Clock(),
@@ -112,5 +118,74 @@ describe("lr-server --proxy-protocol", () => {
     expect(logged).toMatchObject([
       { level: "warn", context: { code: "ERR_INVALID_PROXY_HEADER", reason: "not-proxy" } },
     ]);
+  });
+
+  it("health checks' lines are not reported or counted; client numbers stay dense (the check has none in the output)", () => {
+    const { writes, connect, lines } = setup(true);
+    const check = connect(new Uint8Array([...PROXY_V2_SIGNATURE, 0x20, 0x00, 0, 0]));
+    check.protocol.dataReceived(Buffer.from("ping\r\n"));
+    connect("PROXY TCP4 127.0.0.4 127.0.0.1 2 7000\r\nhi\r\n");
+    expect(writes.join("")).toBe(
+      '{"event":"connection","id":1,"peer":"127.0.0.4:2","via":"127.0.0.1:40123"}\n' +
+        '{"event":"line","id":1,"data":"hi"}\n',
+    );
+    expect(lines.totals()).toEqual({ connections: 1, lines: 1 });
+  });
+
+  it("startServer wraps the connection limits: --max-connections-per-peer counts the client named by the header", async () => {
+    const network = new MemoryNetwork();
+    const server = network.createReactor();
+    const writes: string[] = [];
+    const refused: LogEvent[] = [];
+    const { port } = startServer(
+      server,
+      {
+        port: 0,
+        host: "127.0.0.1",
+        maxLineLength: 1024,
+        greet: undefined,
+        quiet: false,
+        delimiter: "crlf",
+        maxConnectionsPerPeer: 1,
+        proxyProtocol: true,
+      },
+      createServerOutput({ json: true, quiet: false }, (s) =>
+        writes.push(typeof s === "string" ? s : Buffer.from(s).toString()),
+      ),
+      { emit: (e) => refused.push(e) },
+    );
+    void server.run();
+    const address = await network.runUntil(port.whenListening());
+    const client = network.createReactor();
+    void client.run();
+    // All three come from the same memory address; only their headers tell the clients apart.
+    for (const source of ["192.0.2.1", "192.0.2.1", "192.0.2.2"]) {
+      class Proxied extends Protocol {
+        override connectionMade(): void {
+          this.transport?.write(`PROXY TCP4 ${source} 127.0.0.1 5000 9000\r\n`);
+        }
+      }
+      client.connectTCP(
+        "127.0.0.1",
+        address.type === "TCP" ? address.port : 0,
+        ClientFactory.forProtocol(Proxied),
+      );
+      network.advance(10);
+    }
+    network.advance(10);
+    const events = writes
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; peer?: string });
+    expect(events.filter((e) => e.event === "connection").map((e) => e.peer)).toEqual([
+      "192.0.2.1:5000",
+      "192.0.2.2:5000",
+    ]);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.message).toContain("192.0.2.1");
+    void client.stop();
+    void server.stop();
+    await network.runUntil(Promise.resolve());
   });
 });

@@ -7,6 +7,9 @@ import { existsSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import lineProtocolPkg from "../../../packages/line-protocol/package.json" with { type: "json" };
+import reactorPkg from "../../../packages/reactor/package.json" with { type: "json" };
+import pkg from "../package.json" with { type: "json" };
 import { AppProcess, killAll, portOf } from "./e2e-harness.js";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -288,7 +291,10 @@ describe("lr-server errors", () => {
       expect(text).toContain(d);
     const version = new AppProcess(MAIN, ["--version"]);
     expect((await version.waitForExit()).code).toBe(0);
-    expect(version.stdout[0]).toMatch(/^\d+\.\d+\.\d+/);
+    // The app's real version (package.json), and the libraries it was built with.
+    expect(version.stdout[0]).toBe(
+      `lr-server ${pkg.version} (@lr/reactor ${reactorPkg.version}, @lr/line-protocol ${lineProtocolPkg.version}, node ${process.version})`,
+    );
   });
 });
 

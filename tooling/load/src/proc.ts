@@ -26,6 +26,52 @@ export function procMemory(pid: number): ProcMemory {
   return { rss: kb("VmRSS"), peakRss: kb("VmHWM") };
 }
 
+/** CPU time a live process has used so far (user + system), in clock ticks (1/100 s). */
+export function procCpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The pids of a live process's direct children (Linux). */
+export function procChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== "")
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resolves once `pid` has used no CPU for `quietMs` (checked every 20 ms): the process is blocked
+ * or idle, e.g. paused by back-pressure. Rejects after `timeoutMs`.
+ */
+export function untilIdle(pid: number, quietMs = 300, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    let last = procCpuTicks(pid);
+    let since = Date.now();
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const ticks = procCpuTicks(pid);
+      if (ticks !== last) {
+        last = ticks;
+        since = now;
+      } else if (now - since >= quietMs) {
+        clearInterval(timer);
+        resolve();
+      }
+      if (now > deadline) {
+        clearInterval(timer);
+        reject(new Error(`process ${pid} did not go idle within ${timeoutMs} ms`));
+      }
+    }, 20);
+  });
+}
+
 /** How many file descriptors a live process has open (sockets, pipes, files...). */
 export function procFdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
@@ -47,6 +93,8 @@ export interface StartOptions {
   readonly keepLines?: boolean;
   /** Extra environment variables. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Stop reading stdout right after the `listening` line (see {@link ServerProcess.resumeStdout}). */
+  readonly pauseStdout?: boolean;
 }
 
 type Waiter = { match: (line: string) => boolean; resolve: (line: string) => void };
@@ -63,6 +111,9 @@ export class ServerProcess {
   #lineListeners: ((line: string) => void)[] = [];
   #exit: Exit | null = null;
   readonly #keep: boolean;
+  #out: ReturnType<typeof createInterface> | null = null;
+  /** Stop reading stdout after the first line (nobody reads the pipe: the process is pushed back). */
+  pauseAfterFirst = false;
 
   constructor(child: ChildProcess, keepLines: boolean) {
     this.child = child;
@@ -74,10 +125,8 @@ export class ServerProcess {
       });
     });
     if (child.stdout) {
-      createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on(
-        "line",
-        (line) => this.#onLine(line),
-      );
+      this.#out = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+      this.#out.on("line", (line) => this.#onLine(line));
     }
     if (child.stderr)
       createInterface({ input: child.stderr }).on("line", (line) => this.stderr.push(line));
@@ -86,6 +135,22 @@ export class ServerProcess {
   get pid(): number {
     if (this.child.pid === undefined) throw new Error("process did not start");
     return this.child.pid;
+  }
+
+  /** Stops reading stdout: once the pipe is full, the process's writes are pushed back. */
+  pauseStdout(): void {
+    this.#out?.pause();
+  }
+
+  /** Reads stdout again (a reader appears). */
+  resumeStdout(): void {
+    this.#out?.resume();
+  }
+
+  /** Closes our end of the process's stdout: its next write fails with EPIPE. */
+  closeStdout(): void {
+    this.#out?.close();
+    this.child.stdout?.destroy();
   }
 
   /** Calls `fn` for every stdout line from now on; returns a function that unsubscribes. */
@@ -207,6 +272,7 @@ export class ServerProcess {
   }
 
   #onLine(line: string): void {
+    if (this.pauseAfterFirst && this.lines.length === 0) this.#out?.pause();
     if (this.#keep || this.lines.length === 0) this.lines.push(line);
     for (const fn of this.#lineListeners) fn(line);
     for (const w of [...this.#waiters]) if (w.match(line)) w.resolve(line);
@@ -234,6 +300,7 @@ export async function startServer(
           env: { ...process.env, ...options.env },
         });
   const server = new ServerProcess(child, options.keepLines ?? true);
+  server.pauseAfterFirst = options.pauseStdout === true;
   const first = await server
     .waitForLine((l) => parseListening(l) !== null, options.timeoutMs ?? 10_000)
     .catch((error: unknown) => {

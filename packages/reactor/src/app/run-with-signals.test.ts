@@ -6,7 +6,7 @@ import type { LogEvent } from "../core/logger.js";
 import { Protocol } from "../core/protocol.js";
 import { createReactor } from "../node/reactor.js";
 import { TCPServer } from "./internet-services.js";
-import { runWithSignals } from "./run-with-signals.js";
+import { runWithSignals, type StopRequest } from "./run-with-signals.js";
 import { Service } from "./service.js";
 
 // Signals are delivered by emitting them to this process's own listeners (no real kill). Other
@@ -84,9 +84,18 @@ describe("runWithSignals", () => {
       // The graceful stop is now waiting on the stuck service; the second signal must end it.
       setImmediate(() => signal("SIGINT"));
     });
-    const code = await runWithSignals(reactor, { services: stuck, setProcessExitCode: false });
+    const requests: StopRequest[] = [];
+    const code = await runWithSignals(reactor, {
+      services: stuck,
+      setProcessExitCode: false,
+      onStopRequest: (r) => requests.push(r),
+    });
     expect(stopAsked).toBe(true);
     expect(code).toBe(1);
+    expect(requests).toEqual([
+      { signal: "SIGINT", count: 1, immediate: false },
+      { signal: "SIGINT", count: 2, immediate: true },
+    ]);
     expect(reactor.state).toBe("stopped");
   });
 
@@ -95,12 +104,18 @@ describe("runWithSignals", () => {
     const stuck = new Service();
     stuck.stopService = () => new Promise<void>(() => {});
     reactor.callWhenRunning(() => signal("SIGTERM"));
+    const requests: StopRequest[] = [];
     const code = await runWithSignals(reactor, {
       services: [stuck],
       shutdownTimeoutMs: 20,
       setProcessExitCode: false,
+      onStopRequest: (r) => requests.push(r),
     });
     expect(code).toBe(1);
+    expect(requests).toEqual([
+      { signal: "SIGTERM", count: 1, immediate: false },
+      { signal: null, count: 1, immediate: true },
+    ]);
   });
 
   it("a stop by the program itself is clean (0), sets process.exitCode, and services come back on the next call", async () => {

@@ -17,6 +17,22 @@ export interface RunWithSignalsOptions {
   readonly logger?: Logger;
   /** Set `process.exitCode` from the outcome (default `true`). */
   readonly setProcessExitCode?: boolean;
+  /**
+   * Told of every stop request as it happens: each signal (`count` 1: graceful stop, 2 and more:
+   * immediate), and the bound expiring (`signal` `null`, `immediate` true). For programs that do
+   * more than stop the reactor: run no further rounds, tell worker processes, leave at once.
+   */
+  readonly onStopRequest?: (request: StopRequest) => void;
+}
+
+/** A stop request as {@link RunWithSignalsOptions.onStopRequest} sees it. */
+export interface StopRequest {
+  /** The signal received, or `null` when the graceful stop outlived `shutdownTimeoutMs`. */
+  readonly signal: NodeJS.Signals | null;
+  /** Signals received so far in this run. */
+  readonly count: number;
+  /** The stop is (now) immediate: connections are aborted, pending service stops no longer awaited. */
+  readonly immediate: boolean;
 }
 
 /** A reactor as {@link runWithSignals} needs it; `getConnections` (on `Reactor`) lets a forced stop abort connections. */
@@ -104,9 +120,18 @@ export async function runWithSignals(
     }
   };
 
-  const forceStop = (why: string) => {
+  const notify = (request: StopRequest) => {
+    try {
+      options.onStopRequest?.(request);
+    } catch (error) {
+      logger.emit({ level: "error", message: "onStopRequest threw", error });
+    }
+  };
+
+  const forceStop = (why: string, signal: NodeJS.Signals | null) => {
     if (forced) return;
     forced = true;
+    notify({ signal, count: received, immediate: true });
     logger.emit({ level: "warn", message: `Stopping immediately (${why}).` });
     releaseStops();
     requestStop();
@@ -121,12 +146,13 @@ export async function runWithSignals(
         message: `Received ${signal}, shutting down (send it again to stop immediately).`,
       });
       bound = setTimeout(
-        () => forceStop(`graceful shutdown took longer than ${boundMs} ms`),
+        () => forceStop(`graceful shutdown took longer than ${boundMs} ms`, null),
         boundMs,
       );
+      notify({ signal, count: 1, immediate: false });
       requestStop();
     } else {
-      forceStop(`received ${signal} again`);
+      forceStop(`received ${signal} again`, signal);
     }
   };
   for (const s of signals) process.on(s, onSignal);

@@ -220,6 +220,17 @@ export class JobCancelledError extends LrError {
   }
 }
 
+/**
+ * A thread job returned a value that cannot be sent back from its worker thread (a function, a
+ * symbol, an object holding one, a class instance with private state...): structured clone refused
+ * it. Code `ERR_JOB_RESULT_NOT_CLONEABLE`; the message names the value's type.
+ */
+export class JobResultNotCloneableError extends LrError {
+  constructor(message: string, options?: LrErrorOptions) {
+    super("ERR_JOB_RESULT_NOT_CLONEABLE", message, options);
+  }
+}
+
 /** Throws a `TypeError`-like {@link LrError} with code `ERR_INVALID_ARG` for a bad argument. */
 export class InvalidArgumentError extends LrError {
   constructor(message: string) {

@@ -275,6 +275,16 @@ export class Reactor
   readonly #portOwner: StreamPortOwner = {
     ...this.portOwner,
     accept: (port: StreamPort, socket: Socket): void => this.#accept(port, socket),
+    reportAcceptError: (port: StreamPort, error: Error, suppressed: number): void => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const more = suppressed > 0 ? ` (${suppressed} more since the last report)` : "";
+      this.logger.emit({
+        level: "warn",
+        message: `Cannot accept connections on ${port.describe()}: ${code ?? error.message}${more}`,
+        error,
+        context: { port: port.describe(), code, suppressed },
+      });
+    },
   };
 
   #accept(port: StreamPort, socket: Socket): void {

@@ -14,7 +14,15 @@ export type PortSpec =
 export interface StreamPortOwner extends PortOwner {
   /** A connection was accepted on `port`. */
   accept(port: StreamPort, socket: Socket): void;
+  /**
+   * Report that accepting failed (EMFILE/ENFILE: out of descriptors), at most once a second per
+   * port; `suppressed` failures came since the last report.
+   */
+  reportAcceptError(port: StreamPort, error: Error, suppressed: number): void;
 }
+
+/** Accept failures are reported at most this often per port, ms. */
+const ACCEPT_ERROR_INTERVAL_MS = 1000;
 
 /**
  * A listening TCP or UNIX port on node:net (or node:tls). Created by `listenTCP`/`listenUNIX`/
@@ -57,7 +65,22 @@ export class StreamPort extends BasePort<PortSpec> {
     );
     const done = () => {
       server.off("error", onError);
-      server.on("error", () => {});
+      // After listening, errors are accept failures (EMFILE/ENFILE). libuv does not spin on them:
+      // it accepts and closes the waiting connections with a descriptor it keeps in reserve. Say
+      // so, once per burst.
+      let last = Number.NEGATIVE_INFINITY;
+      let suppressed = 0;
+      server.on("error", (error: Error) => {
+        const now = performance.now();
+        if (now - last < ACCEPT_ERROR_INTERVAL_MS) {
+          suppressed++;
+          return;
+        }
+        last = now;
+        const count = suppressed;
+        suppressed = 0;
+        this.#owner.reportAcceptError(this, error, count);
+      });
       if (this.state !== "binding") {
         // stopListening() came while binding (the address lookup is asynchronous, even for an IP
         // literal): release the socket that got bound anyway.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobCancelledError } from "../core/errors.js";
+import { JobCancelledError, JobResultNotCloneableError } from "../core/errors.js";
 import { nullLogger } from "../core/logger.js";
 import { createReactor, type Reactor } from "./reactor.js";
 import { ThreadPool } from "./thread-pool.js";
@@ -120,6 +120,28 @@ describe("deferToThread", () => {
       status: "rejected",
       reason: { name: "TypeError", message: expect.stringContaining("noSuchExport") },
     });
+  });
+
+  it("a result that cannot be cloned rejects with JobResultNotCloneableError naming its type", async () => {
+    reactor = createReactor({ logger: nullLogger });
+    const outcomes = await during(reactor, () =>
+      Promise.allSettled([
+        reactor.deferToThread(jobs, "returnFunction"),
+        reactor.deferToThread(jobs, "returnSymbol"),
+        reactor.deferToThread(jobs, "returnObjectWithMethod"),
+        reactor.deferToThread<number>(jobs, "add", 1, 2),
+      ]),
+    );
+    const reasons = outcomes.slice(0, 3).map((o) => (o as PromiseRejectedResult).reason as Error);
+    for (const r of reasons) {
+      expect(r).toBeInstanceOf(JobResultNotCloneableError);
+      expect(r).toMatchObject({ code: "ERR_JOB_RESULT_NOT_CLONEABLE" });
+    }
+    expect(reasons[0]?.message).toContain("a function (notCloneable)");
+    expect(reasons[1]?.message).toContain("a symbol");
+    expect(reasons[2]?.message).toContain("an object");
+    // The pool goes on working.
+    expect(outcomes[3]).toEqual({ status: "fulfilled", value: 3 });
   });
 
   it("runInThread transfers buffers listed in transferList", async () => {

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Piscina } from "piscina";
-import { JobCancelledError } from "../core/errors.js";
+import { JobCancelledError, JobResultNotCloneableError } from "../core/errors.js";
 import type { ThreadJob } from "../core/interfaces.js";
 import type { WorkerOutcome, WorkerTask } from "./worker.js";
 
@@ -46,11 +46,21 @@ const builtinErrors: Record<string, ErrorConstructor> = {
 };
 
 function rebuildError(e: { name: string; message: string; stack?: string; code?: unknown }): Error {
+  if (e.code === "ERR_JOB_RESULT_NOT_CLONEABLE") return new JobResultNotCloneableError(e.message);
   const error = new (builtinErrors[e.name] ?? Error)(e.message);
   error.name = e.name;
   if (e.stack !== undefined) error.stack = e.stack;
   if (e.code !== undefined) (error as Error & { code?: unknown }).code = e.code;
   return error;
+}
+
+function describeRejection(value: unknown): string {
+  if (value !== null && typeof value === "object") {
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === "string" && message !== "") return message;
+    return "the worker rejected with a value that is not an Error";
+  }
+  return String(value);
 }
 
 /** Options of a {@link ThreadPool}. */
@@ -133,6 +143,10 @@ export class ThreadPool {
           ? reason
           : new JobCancelledError(undefined, { cause: reason });
       }
+      // piscina passes on whatever failed in the worker; a value that is not an Error (a clone
+      // failure arrives as `{}`) still becomes one.
+      if (!(error instanceof Error))
+        throw new Error(`The thread job failed: ${describeRejection(error)}`, { cause: error });
       throw error;
     } finally {
       job.signal?.removeEventListener("abort", onAbort);

@@ -25,6 +25,36 @@ export type WorkerOutcome =
  */
 const loaded = new Map<string, Record<string, unknown>>();
 
+function describeValue(value: unknown): string {
+  if (typeof value === "function") return `a function${value.name ? ` (${value.name})` : ""}`;
+  if (typeof value === "symbol") return `a symbol (${value.toString()})`;
+  if (value !== null && typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return name && name !== "Object" ? `an object of class ${name}` : "an object";
+  }
+  return typeof value;
+}
+
+/**
+ * `null` when `value` survives structured clone (what the thread boundary does to results), else
+ * why not, naming the type. Primitives are checked without cloning; objects are cloned once.
+ */
+function cloneProblem(value: unknown): string | null {
+  const type = typeof value;
+  if (value === null || (type !== "object" && type !== "function" && type !== "symbol"))
+    return null;
+  if (type === "function" || type === "symbol") return `it is ${describeValue(value)}`;
+  // Bytes always cross (and are often large: no trial copy for them).
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return null;
+  try {
+    structuredClone(value);
+    return null;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return `it is ${describeValue(value)} that structured clone refuses (${why})`;
+  }
+}
+
 /** Runs one task. */
 export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> {
   try {
@@ -40,6 +70,17 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome> 
       );
     }
     const value: unknown = await (fn as (...args: unknown[]) => unknown)(...task.args);
+    const refused = cloneProblem(value);
+    if (refused !== null) {
+      return {
+        ok: false,
+        error: {
+          name: "JobResultNotCloneableError",
+          code: "ERR_JOB_RESULT_NOT_CLONEABLE",
+          message: `The result of ${task.exportName}() cannot be sent back from the worker thread: ${refused}.`,
+        },
+      };
+    }
     return { ok: true, value };
   } catch (error) {
     if (error instanceof Error) {

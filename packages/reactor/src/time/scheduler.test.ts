@@ -214,6 +214,24 @@ describe("DelayedCall on the shared Scheduler", () => {
     expect(clock.callLater(-5, () => {}).getTime()).toBe(0);
   });
 
+  it("reset() and delay() refuse a non-finite due time (ERR_INVALID_ARG) and leave the call as it was", () => {
+    const clock = new ManualTime();
+    const never = clock.callLater(Number.POSITIVE_INFINITY, () => {});
+    expect(codeOf(() => never.delay(Number.NEGATIVE_INFINITY))).toBe("ERR_INVALID_ARG");
+    expect(never.getTime()).toBe(Number.POSITIVE_INFINITY);
+    expect(never.active()).toBe(true);
+    const soon = clock.callLater(5, () => {});
+    expect(codeOf(() => soon.delay(Number.NEGATIVE_INFINITY))).toBe("ERR_INVALID_ARG");
+    expect(codeOf(() => soon.delay(Number.NaN))).toBe("ERR_INVALID_ARG");
+    expect(codeOf(() => soon.reset(Number.NaN))).toBe("ERR_INVALID_ARG");
+    expect(soon.getTime()).toBe(5);
+    // +Infinity stays "never", as with callLater(Infinity).
+    soon.delay(Number.POSITIVE_INFINITY);
+    expect(soon.getTime()).toBe(Number.POSITIVE_INFINITY);
+    soon.reset(3);
+    expect(soon.getTime()).toBe(3);
+  });
+
   it("cancelAll() cancels everything, including calls created during a pass", () => {
     const clock = new ManualTime();
     let inner: DelayedCall | null = null;

@@ -120,7 +120,15 @@ export class Scheduler {
         check(this);
         // Unlike callLater/reset, a shift may be negative (Twisted's delay() moves the call earlier).
         if (typeof delayMs !== "number" || Number.isNaN(delayMs)) checkDelay(delayMs);
-        scheduler.#move(this, this.time + delayMs);
+        const time = this.time + delayMs;
+        // As callLater: the due time stays a number of ms, +Infinity meaning "never"; a shift that
+        // makes it NaN (Infinity - Infinity) or -Infinity is refused, not fired at once.
+        if (Number.isNaN(time) || time === Number.NEGATIVE_INFINITY) {
+          throw new InvalidArgumentError(
+            `delay(${String(delayMs)}) would move the call due at ${String(this.time)} ms to ${String(time)} ms.`,
+          );
+        }
+        scheduler.#move(this, time);
       },
       toString(this: ScheduledCall): string {
         const fn = this.fn;

@@ -1,7 +1,7 @@
 /** The built apps under test, started as real processes on 127.0.0.1. */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ServerProcess, startServer } from "../proc.js";
+import { type ServerProcess, type StartOptions, startServer } from "../proc.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 /** apps/server's single entry point. */
@@ -24,12 +24,23 @@ export interface ServerEvent {
 }
 
 /** Starts `lr-server --port 0 --host 127.0.0.1 --json ...extra`. */
-export function startLr(extra: readonly string[] = [], fdLimit?: number): Promise<ServerProcess> {
-  return startServer(
-    LR_SERVER,
-    ["--port", "0", "--host", "127.0.0.1", "--json", ...extra],
-    fdLimit === undefined ? {} : { fdLimit },
-  );
+export function startLr(
+  extra: readonly string[] = [],
+  fdLimit?: number,
+  options: StartOptions = {},
+): Promise<ServerProcess> {
+  return startServer(LR_SERVER, ["--port", "0", "--host", "127.0.0.1", "--json", ...extra], {
+    ...options,
+    ...(fdLimit === undefined ? {} : { fdLimit }),
+  });
+}
+
+/** Starts `lr-server --port 0 --host 127.0.0.1 ...extra` in text mode. */
+export function startLrText(
+  extra: readonly string[] = [],
+  options: StartOptions = {},
+): Promise<ServerProcess> {
+  return startServer(LR_SERVER, ["--port", "0", "--host", "127.0.0.1", ...extra], options);
 }
 
 /** Every JSON event the server printed so far. */
