@@ -6,7 +6,11 @@
 
 export { Clock, type ClockOptions, type RunUntilOptions, settle } from "@lr/reactor/internal";
 export { DirtyReactorError, SimulationStalledError, ThreadJobStateError } from "./errors.js";
-export { MemoryNetwork, type MemoryNetworkOptions } from "./network/index.js";
+export {
+  MemoryNetwork,
+  type MemoryNetworkHooks,
+  type MemoryNetworkOptions,
+} from "./network/index.js";
 export {
   assertReactorClean,
   MemoryConnector,
@@ -24,6 +28,31 @@ export {
   type UNIXClientRecord,
   type UNIXServerRecord,
 } from "./reactor/index.js";
+export {
+  ALL_FAULTS,
+  Prng,
+  type Range,
+  REPLAY_SEED_ENV,
+  type ResolvedFaults,
+  resolveFaults,
+  type SimulatePropertyOptions,
+  type SimulatePropertyResult,
+  Simulation,
+  type SimulationCheck,
+  type SimulationEvent,
+  type SimulationFault,
+  type SimulationFaultKind,
+  type SimulationFaults,
+  SimulationHost,
+  type SimulationOptions,
+  type SimulationProgram,
+  SimulationPropertyError,
+  type SimulationRunOptions,
+  type SimulationRunResult,
+  type SimulationStopReason,
+  simulateProperty,
+  type ThreadJobDuration,
+} from "./simulation/index.js";
 export {
   AccumulatingProtocol,
   type AccumulatingProtocolOptions,

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { createInterface } from "node:readline";
 
 /** Memory figures from /proc/<pid>/status, in bytes. */
@@ -70,6 +71,28 @@ export function untilIdle(pid: number, quietMs = 300, timeoutMs = 20_000): Promi
       }
     }, 20);
   });
+}
+
+/**
+ * Whether `signal` is still pending for `pid` (sent but not yet delivered to the process, by the
+ * kernel's per-thread or shared pending sets in /proc). Two standard signals sent while the first
+ * is still pending merge into one, so a test that means to send "a second signal" waits for this to
+ * be false first. A process that is gone has nothing pending.
+ */
+export function procSignalPending(pid: number, signal: NodeJS.Signals): boolean {
+  const number = osConstants.signals[signal];
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return false;
+  }
+  const bit = 1n << BigInt(number - 1);
+  for (const field of ["SigPnd", "ShdPnd"]) {
+    const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
+    if (hex !== undefined && (BigInt(`0x${hex}`) & bit) !== 0n) return true;
+  }
+  return false;
 }
 
 /** How many file descriptors a live process has open (sockets, pipes, files...). */

@@ -15,7 +15,7 @@ import {
   MemoryReactorClock,
   type MemoryReactorOptions,
 } from "../reactor/memory-reactor.js";
-import type { MemoryConnection } from "../transport/memory-connection.js";
+import type { MemoryConnection, MemoryTransport } from "../transport/memory-connection.js";
 
 /** Options of {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
@@ -23,6 +23,35 @@ export interface MemoryNetworkOptions {
   clock?: Clock;
   /** Virtual delay (ms) of each hop: connection set-up, and each delivery of written bytes (default 0). */
   latencyMs?: number;
+  /** Where a simulation decides what the network does (default: the perfect network). */
+  hooks?: MemoryNetworkHooks;
+}
+
+/**
+ * Decisions a {@link MemoryNetwork} leaves to whoever drives it (the {@link Simulation}'s fault model).
+ * Every member is optional; without one the network is perfect: whole writes, `latencyMs` per hop.
+ */
+export interface MemoryNetworkHooks {
+  /** Virtual delay (ms) of `connector`'s attempt from `reactor` (default `latencyMs`). */
+  connectDelay?(reactor: MemoryReactor, connector: MemoryConnector): number;
+  /**
+   * Whether an attempt reaches `server` (the reactor listening at its destination, `null` when
+   * nothing listens there): `false` refuses it with `ConnectionRefusedError`.
+   */
+  admit?(reactor: MemoryReactor, connector: MemoryConnector, server: MemoryReactor | null): boolean;
+  /** A connection was set up (both ends tracked by their reactors, protocols not started yet). */
+  established?(connection: MemoryConnection, client: MemoryReactor, server: MemoryReactor): void;
+  /** Virtual delay (ms) before `connection`'s next delivery (default `latencyMs`). */
+  deliveryDelay?(connection: MemoryConnection): number;
+  /** A delivery is due: `true` resets the connection instead (both ends see `ConnectionLost`). */
+  resetBeforeDelivery?(connection: MemoryConnection): boolean;
+  /**
+   * How many of the `available` bytes queued at `from` move now (default all; 0 = the peer is not
+   * reading: the bytes are offered again at the next delivery, at least 1 ms later).
+   */
+  take?(connection: MemoryConnection, from: MemoryTransport, available: number): number;
+  /** With a `take` hook: buffered bytes at which a sender's streaming producer is paused (default none). */
+  readonly highWaterMark?: number;
 }
 
 interface Listener {
@@ -56,6 +85,7 @@ export class MemoryNetwork implements AttachedNetwork {
   readonly clock: Clock;
   /** Virtual delay of each hop, ms. */
   readonly latencyMs: number;
+  readonly #hooks: MemoryNetworkHooks;
   readonly #reactors = new Set<MemoryReactor>();
   readonly #tcp = new Map<number, Listener>();
   readonly #unix = new Map<string, Listener>();
@@ -66,6 +96,7 @@ export class MemoryNetwork implements AttachedNetwork {
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? new Clock();
     this.latencyMs = options.latencyMs ?? 0;
+    this.#hooks = options.hooks ?? {};
     if (!Number.isFinite(this.latencyMs) || this.latencyMs < 0)
       throw new InvalidArgumentError("latencyMs must be a finite, non-negative number.");
   }
@@ -150,7 +181,8 @@ export class MemoryNetwork implements AttachedNetwork {
   /** @internal A connector of `reactor` started an attempt: complete it after one hop. */
   connect(reactor: MemoryReactor, connector: MemoryConnector): void {
     const attempt = connector.attempts;
-    this.clock.callLater(this.latencyMs, () => {
+    const delay = this.#hooks.connectDelay?.(reactor, connector) ?? this.latencyMs;
+    this.clock.callLater(delay, () => {
       if (connector.attempts !== attempt) return;
       this.#complete(reactor, connector);
     });
@@ -159,7 +191,13 @@ export class MemoryNetwork implements AttachedNetwork {
   #complete(clientReactor: MemoryReactor, connector: MemoryConnector): void {
     const s = connector.spec;
     const listener = s.type === "TCP" ? this.#tcp.get(s.port) : this.#unix.get(s.path);
-    if (listener?.port.state !== "listening" || !listener.reactor.running) {
+    const up = listener?.port.state === "listening" && listener.reactor.running;
+    const admit = this.#hooks.admit?.(
+      clientReactor,
+      connector,
+      up ? (listener?.reactor ?? null) : null,
+    );
+    if (!listener || !up || admit === false) {
       connector.refuse(new ConnectionRefusedError(connector.describe()));
       return;
     }
@@ -175,7 +213,10 @@ export class MemoryNetwork implements AttachedNetwork {
     const serverReactor = listener.reactor;
     let refusedByServer = false;
     let scheduled = false;
+    let held = false;
     let connection: MemoryConnection | null = null;
+    const hooks = this.#hooks;
+    const take = hooks.take;
     connection = connector.establish(
       () => {
         const protocol = serverReactor.acceptProtocol(listener.port, clientAddress);
@@ -186,6 +227,11 @@ export class MemoryNetwork implements AttachedNetwork {
         serverAddress,
         clientAddress,
         abortOnCallbackError: true,
+        ...(take && {
+          take: (from: MemoryTransport, available: number) =>
+            connection ? take.call(hooks, connection, from, available) : available,
+          highWaterMark: hooks.highWaterMark ?? Number.POSITIVE_INFINITY,
+        }),
         onCallbackError: (error, where, transport) => {
           const owner = transport === connection?.server ? serverReactor : clientReactor;
           owner.logger.emit({
@@ -199,9 +245,16 @@ export class MemoryNetwork implements AttachedNetwork {
           const c = connection;
           if (scheduled || !c) return;
           scheduled = true;
-          this.clock.callLater(this.latencyMs, () => {
+          const delay = hooks.deliveryDelay?.(c) ?? this.latencyMs;
+          // Bytes a `take` hook held back are offered again, at least 1 ms later (no delay-0 spin).
+          this.clock.callLater(held ? Math.max(1, delay) : delay, () => {
             scheduled = false;
-            if (c.pump() && !c.closed) c.notify();
+            if (hooks.resetBeforeDelivery?.(c)) c.reset();
+            else {
+              const moved = c.pump();
+              held = !moved && c.pendingBytes;
+              if ((moved || held) && !c.closed) c.notify();
+            }
             if (c.closed) this.#connections.delete(c);
           });
         },
@@ -210,6 +263,7 @@ export class MemoryNetwork implements AttachedNetwork {
     if (!connection) return;
     this.#connections.add(connection);
     serverReactor.adoptTransport(connection.server);
+    hooks.established?.(connection, clientReactor, serverReactor);
     connection.start();
     if (refusedByServer) connection.server.loseConnection();
     connection.notify();

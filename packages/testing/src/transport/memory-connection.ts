@@ -51,6 +51,7 @@ export class MemoryTransport implements Transport {
   #held: Buffer[] = [];
   #producer: Producer | null = null;
   #streaming = false;
+  #producerPaused = false;
   readonly #host: Address;
   readonly #peer: Address;
   readonly #connection: MemoryConnection;
@@ -93,6 +94,17 @@ export class MemoryTransport implements Transport {
     const chunk = toBuffer(data);
     if (this.#disconnecting || this.writeClosed || chunk.length === 0) return;
     this.outgoing.push(Buffer.from(chunk));
+    const limit = this.#connection.highWaterMark;
+    if (
+      this.#producer &&
+      this.#streaming &&
+      !this.#producerPaused &&
+      this.bufferedAmount >= limit
+    ) {
+      this.#producerPaused = true;
+      const producer = this.#producer;
+      this.invoke("producer.pauseProducing", () => producer.pauseProducing?.());
+    }
     this.#connection.notify();
   }
 
@@ -154,6 +166,7 @@ export class MemoryTransport implements Transport {
     }
     this.#producer = producer;
     this.#streaming = streaming;
+    this.#producerPaused = false;
     // Memory buffers never fill up: a pull producer is asked for data at once (and again on each pump).
     if (!streaming) producer.resumeProducing();
   }
@@ -174,6 +187,15 @@ export class MemoryTransport implements Transport {
       return;
     }
     this.invoke("dataReceived", () => this.protocol.dataReceived(chunk));
+  }
+
+  /** @internal the queue was taken whole: resumes a streaming producer paused at the high-water mark */
+  drained(): void {
+    if (!this.#producerPaused) return;
+    this.#producerPaused = false;
+    const producer = this.#producer;
+    if (producer && this.#streaming && !this.#disconnecting)
+      this.invoke("producer.resumeProducing", () => producer.resumeProducing());
   }
 
   /** @internal asks a pull producer for more (each pump), like a drained socket would */
@@ -222,6 +244,10 @@ export interface MemoryConnectionOptions {
   onCallbackError?: CallbackErrorHandler;
   /** Abort the connection of a protocol whose callback failed, as the real reactor does (default `false`). */
   abortOnCallbackError?: boolean;
+  /** How many of the `available` bytes queued at `from` move in one pump (default all; 0 = none now). */
+  take?: (from: MemoryTransport, available: number) => number;
+  /** Buffered bytes at which a sender's streaming producer is paused, until its queue drains (default none). */
+  highWaterMark?: number;
 }
 
 /**
@@ -234,6 +260,8 @@ export class MemoryConnection {
   /** The client end. */
   readonly client: MemoryTransport;
   /** @internal */ readonly abortOnCallbackError: boolean;
+  /** @internal */ readonly highWaterMark: number;
+  readonly #takeHook: ((from: MemoryTransport, available: number) => number) | undefined;
   readonly #onPending: (() => void) | undefined;
   readonly #onCallbackError: CallbackErrorHandler;
 
@@ -249,6 +277,8 @@ export class MemoryConnection {
         throw error;
       });
     this.abortOnCallbackError = options.abortOnCallbackError ?? false;
+    this.highWaterMark = options.highWaterMark ?? Number.POSITIVE_INFINITY;
+    this.#takeHook = options.take;
     this.server = new MemoryTransport(
       this,
       serverProtocol,
@@ -266,6 +296,25 @@ export class MemoryConnection {
   /** `true` once both ends are closed. */
   get closed(): boolean {
     return this.server.disconnected && this.client.disconnected;
+  }
+
+  /** `true` while written bytes wait to move (either way). */
+  get pendingBytes(): boolean {
+    return this.client.outgoing.length > 0 || this.server.outgoing.length > 0;
+  }
+
+  /**
+   * Resets the connection, as a network failure would: bytes not yet moved are lost, and both ends
+   * see `connectionLost(ConnectionLost)` (client first). Does nothing once both ends are closed.
+   */
+  reset(): void {
+    if (this.closed) return;
+    this.client.outgoing = [];
+    this.server.outgoing = [];
+    const reason = () =>
+      new ConnectionLost("Connection was reset by the network.", { code: "ERR_CONNECTION_LOST" });
+    this.client.close(reason());
+    this.server.close(reason());
   }
 
   /** Calls `makeConnection` on the server protocol, then on the client protocol. */
@@ -298,9 +347,11 @@ export class MemoryConnection {
     let moved = fromClient !== null || fromServer !== null;
     moved = this.#settleClose() || moved;
     if (!moved) {
+      // Bytes a `take` hook held back are not news; bytes a pull producer writes now are.
+      const held = this.client.outgoing.length + this.server.outgoing.length;
       this.client.pullProducer();
       this.server.pullProducer();
-      moved = this.client.outgoing.length > 0 || this.server.outgoing.length > 0;
+      moved = this.client.outgoing.length + this.server.outgoing.length > held;
     }
     return moved;
   }
@@ -316,8 +367,19 @@ export class MemoryConnection {
   #take(from: MemoryTransport): Buffer | null {
     if (from.outgoing.length === 0) return null;
     const chunks = from.outgoing;
+    const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    const n = this.#takeHook
+      ? Math.min(all.length, Math.floor(this.#takeHook(from, all.length)))
+      : all.length;
+    if (n < all.length) {
+      from.outgoing = [all];
+      if (!(n > 0)) return null;
+      from.outgoing = [all.subarray(n)];
+      return all.subarray(0, n);
+    }
     from.outgoing = [];
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    from.drained();
+    return all;
   }
 
   #settleClose(): boolean {
