@@ -213,7 +213,7 @@ describe("LoopingCall.withCount", () => {
     lc.stop();
   });
 
-  it("counts from the start when now=false, and restarts counting on a new start()", () => {
+  it("counts from the start when now=false, and keeps counting across a new start() (as Twisted)", () => {
     const clock = new Clock();
     const counts: number[] = [];
     const lc = LoopingCall.withCount((c) => counts.push(c));
@@ -222,8 +222,25 @@ describe("LoopingCall.withCount", () => {
     clock.advance(25); // due at 10, runs at 25: two intervals since start
     expect(counts).toEqual([2]);
     lc.stop();
+    // Restarted at the time of the last counted call: no interval went by, so this call counts 0
+    // and the function is not called; the next one counts 1.
     void lc.start(10);
+    expect(counts).toEqual([2]);
+    clock.advance(10);
     expect(counts).toEqual([2, 1]);
+    lc.stop();
+  });
+
+  it("counts no phantom intervals after reset() (Twisted truncates towards zero)", () => {
+    const clock = new Clock();
+    const counts: number[] = [];
+    const lc = LoopingCall.withCount((c) => counts.push(c));
+    lc.clock = clock;
+    void lc.start(10); // counts 1 at 0
+    clock.advance(15); // counts 1 at 10
+    lc.reset(); // new grid from 15
+    clock.advance(10); // at 25: one interval since the reset
+    expect(counts).toEqual([1, 1, 1]);
     lc.stop();
   });
 

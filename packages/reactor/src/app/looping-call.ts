@@ -53,7 +53,6 @@ export class LoopingCall<A extends unknown[] = []> {
   #shutdownTrigger: { core: Pick<ReactorCore, "removeSystemEventTrigger">; id: TriggerId } | null =
     null;
   #runAtStart = false;
-  #onStart: (() => void) | null = null;
 
   /** Creates a looping call of `fn(...args)`; nothing happens until {@link LoopingCall.start}. */
   constructor(fn: (...args: A) => unknown, ...args: A) {
@@ -71,6 +70,9 @@ export class LoopingCall<A extends unknown[] = []> {
    * ```
    */
   static withCount(countFn: (count: number) => unknown): LoopingCall<[]> {
+    // As Twisted: the time of the last counted call survives stop()/start() and reset(), and the
+    // interval number of a time before the (re)start truncates towards zero, so the first call after
+    // a reset() or a restart counts the intervals since the later of the two, never a negative one.
     let lastTime: number | null = null;
     const lc: LoopingCall<[]> = new LoopingCall(() => {
       const now = lc.clock.now();
@@ -82,17 +84,13 @@ export class LoopingCall<A extends unknown[] = []> {
       const start = lc.starttime ?? now;
       let last = lastTime;
       if (last === null) last = lc.#runAtStart ? start - interval : start;
-      const count = Math.floor((now - start) / interval) - Math.floor((last - start) / interval);
+      const count = Math.trunc((now - start) / interval) - Math.trunc((last - start) / interval);
       if (count > 0) {
         lastTime = now;
         return countFn(count);
       }
       return undefined;
     });
-    // Each start() begins a fresh count.
-    lc.#onStart = () => {
-      lastTime = null;
-    };
     return lc;
   }
 
@@ -118,7 +116,6 @@ export class LoopingCall<A extends unknown[] = []> {
     this.interval = intervalMs;
     this.starttime = this.clock.now();
     this.#runAtStart = now;
-    this.#onStart?.();
     const core = asCore(this.clock);
     if (core) {
       // The reactor cancels every timer when it stops: end the loop cleanly instead of leaving it

@@ -5,7 +5,7 @@ import {
   ReactorAlreadyRunning,
   ReactorNotRunning,
 } from "../core/errors.js";
-import { callGuarded, type Deferred, deferred } from "../core/helpers.js";
+import { callGuarded, type Deferred, deferred, isThenable } from "../core/helpers.js";
 import type {
   ClientFactoryLike,
   ConnectTCPOptions,
@@ -81,6 +81,12 @@ export abstract class ReactorBase<
   #state: ReactorState = "stopped";
   #running = false;
   #stopRequested = false;
+  /** The round a stop() made while starting waits for has not come yet. */
+  #stopScheduled = false;
+  /** Startup is awaiting Promises of "before startup" triggers. */
+  #startupWaiting = false;
+  /** How many times run() was called (a startup resumed after its run ended must not go on). */
+  #runs = 0;
   #done: Deferred<void> | null = null;
   #whenRunning: WhenRunningEntry[] = [];
   readonly #ports = new Set<P>();
@@ -157,37 +163,85 @@ export abstract class ReactorBase<
     const done = deferred<void>();
     this.#done = done;
     this.willRun();
-    await this.#triggers.fire(
-      "startup",
-      this.#fireOptions(() => this.#startUp()),
-    );
-    const whenRunning = this.#whenRunning;
-    this.#whenRunning = [];
-    for (const entry of whenRunning) this.guard("callWhenRunning callback", entry.fn);
-    if (this.#stopRequested && (this.#state as ReactorState) === "running") {
-      this.#stopRequested = false;
-      this.#beginShutdown();
-    }
+    void this.#startUpPhases(++this.#runs);
     return done.promise;
   }
 
-  /** Begins an orderly shutdown. Throws `ReactorNotRunning` synchronously if stopped or already stopping. */
+  async #startUpPhases(run: number): Promise<void> {
+    let waited = false;
+    let started = false;
+    await this.#triggers.fire("startup", {
+      ...this.#fireOptions(() => {
+        started = true;
+        return this.#startUp();
+      }),
+      onWait: (waiting) => {
+        this.#startupWaiting = waiting;
+        if (waiting) waited = true;
+      },
+      // Once the shutdown has begun (a stop() while "before startup" Promises were awaited, and
+      // the wait outlived the round of delayed calls the stop waited for), startup is not finished.
+      proceed: () => run === this.#runs && this.#state === "starting",
+    });
+    if (!started) return; // stopped before "during startup"
+    const whenRunning = this.#whenRunning;
+    this.#whenRunning = [];
+    for (const entry of whenRunning) this.guard("callWhenRunning callback", entry.fn);
+    if (this.#stopRequested && this.#state === "running") {
+      // A startup that waited was resumed by the round of delayed calls the stop() waited for:
+      // the shutdown begins now, at the end of that round (as Twisted). Else the round the stop()
+      // scheduled shuts down (or, if it already came, a new one).
+      if (waited) {
+        this.#stopRequested = false;
+        this.#state = "stopping";
+        void this.#shutDown();
+      } else if (!this.#stopScheduled) {
+        this.#stopRequested = false;
+        this.#beginShutdown();
+      }
+    }
+  }
+
+  /**
+   * Begins an orderly shutdown (as Twisted: at the end of the back end's current or next round of
+   * due delayed calls; while starting up, once startup is done, or then if startup is still awaiting
+   * "before startup" Promises). Throws `ReactorNotRunning` synchronously if stopped or already
+   * stopping.
+   */
   stop(): Promise<void> {
     const done = this.#done;
     if (!done || this.#state === "stopped" || this.#state === "stopping" || this.#stopRequested)
       throw new ReactorNotRunning();
     if (this.#state === "starting") {
       this.#stopRequested = true;
+      this.#stopScheduled = true;
+      this.scheduleShutdown(() => {
+        this.#stopScheduled = false;
+        if (!this.#stopRequested) return;
+        // Still finishing a startup that is not waiting: it shuts down when done (see above).
+        if (this.#state === "starting" && !this.#startupWaiting) return;
+        this.#stopRequested = false;
+        this.#state = "stopping";
+        void this.#shutDown();
+      });
       return done.promise;
     }
     this.#beginShutdown();
     return done.promise;
   }
 
-  /** Calls `fn` now if running, else once right after the next startup (returns a removable id). */
+  /**
+   * Calls `fn` now if running (a plain call, as in Twisted: a throw reaches the caller; a rejected
+   * Promise is reported), else once right after the next startup (returns a removable id).
+   */
   callWhenRunning(fn: () => unknown): TriggerId | undefined {
     if (this.#running) {
-      this.guard("callWhenRunning callback", fn);
+      const result = fn();
+      if (isThenable(result)) {
+        result.then(undefined, (error: unknown) =>
+          this.reportCallback("callWhenRunning callback", error),
+        );
+      }
       return undefined;
     }
     // One-shot, so kept apart from the persistent system event triggers; its id still removes it.
@@ -261,6 +315,10 @@ export abstract class ReactorBase<
     }
     this.didStop();
     this.#state = "stopped";
+    this.#stopRequested = false;
+    this.#stopScheduled = false;
+    this.#startupWaiting = false;
+    this.#running = false;
     const done = this.#done;
     this.#done = null;
     done?.resolve();

@@ -21,6 +21,13 @@ export interface FireOptions {
   readonly onError: (error: unknown, event: string, phase: SystemEventPhase) => void;
   /** The `before` wait hit its bound. */
   readonly onTimeout: (event: string, pending: number) => void;
+  /**
+   * Asked once the `before` phase (and its wait) is over: `false` ends the firing there, without the
+   * owner's `during` work and the `during`/`after` triggers (a reactor stopped while starting up).
+   */
+  readonly proceed?: () => boolean;
+  /** Told when the firing starts (`true`) and stops (`false`) awaiting `before` Promises. */
+  readonly onWait?: (waiting: boolean) => void;
 }
 
 /**
@@ -65,7 +72,12 @@ export class SystemEventTriggers {
     const phases = this.#events.get(event);
     const waits: Promise<unknown>[] = [];
     this.#runPhase(event, "before", phases, options, (r) => waits.push(Promise.resolve(r)));
-    if (waits.length > 0) await this.#bounded(event, waits, options);
+    if (waits.length > 0) {
+      options.onWait?.(true);
+      await this.#bounded(event, waits, options);
+      options.onWait?.(false);
+    }
+    if (options.proceed && !options.proceed()) return;
     if (options.during) {
       try {
         await options.during();

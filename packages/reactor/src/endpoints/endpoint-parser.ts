@@ -62,7 +62,8 @@ export function parseEndpoint(description: string): ParsedEndpoint {
   item.push(current);
   items.push(item);
   const args: string[] = [];
-  const kwargs: Record<string, string> = {};
+  // No prototype: a key such as `__proto__` or `constructor` is an ordinary (unknown) key.
+  const kwargs: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const it of items) {
     if (it.length === 1) args.push(it[0] as string);
     else kwargs[it[0] as string] = it[1] as string;

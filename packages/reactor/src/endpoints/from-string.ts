@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import type { ConnectionOptions, SecureVersion, TlsOptions } from "node:tls";
+import { domainToASCII } from "node:url";
 import { BadEndpointError } from "../core/errors.js";
 import type {
   EndpointReactor,
@@ -46,6 +47,12 @@ function bind(
         description,
         `${rawKey}=${value}`,
         `unknown ${type} option ${JSON.stringify(rawKey)} (known: ${params.join(", ")})`,
+      );
+    if (out.has(key))
+      throw new BadEndpointError(
+        description,
+        `${rawKey}=${value}`,
+        `${key} is given twice (as a positional argument and as ${rawKey}=, or under two names)`,
       );
     out.set(key, value);
   }
@@ -206,7 +213,7 @@ export function serverFromString(
       });
       const path = required(description, type, v, "address");
       const modeText = v.get("mode");
-      if (modeText !== undefined && !/^[0-7]{1,4}$/.test(modeText))
+      if (modeText !== undefined && !/^(0[oO])?[0-7]{1,4}$/.test(modeText))
         throw new BadEndpointError(
           description,
           `mode=${modeText}`,
@@ -220,7 +227,9 @@ export function serverFromString(
         : undefined;
       return new UNIXServerEndpoint(reactor, path, {
         ...(backlog === undefined ? {} : { backlog }),
-        ...(modeText === undefined ? {} : { mode: Number.parseInt(modeText, 8) }),
+        ...(modeText === undefined
+          ? {}
+          : { mode: Number.parseInt(modeText.replace(/^0[oO]/, ""), 8) }),
       });
     }
     case "ssl":
@@ -251,12 +260,18 @@ export function serverFromString(
       const key = readFile(description, "privateKey", keyFile);
       let cert = readFile(description, "certKey", certFile);
       const chain = v.get("extraCertChain");
-      if (chain)
-        cert = Buffer.concat([
-          cert,
-          Buffer.from("\n"),
-          readFile(description, "extraCertChain", chain),
-        ]);
+      // Given, even empty, it must name a readable file holding at least one PEM certificate
+      // (as Twisted's check).
+      if (chain !== undefined) {
+        const chainPem = readFile(description, "extraCertChain", chain);
+        if (!chainPem.includes("-----BEGIN CERTIFICATE-----"))
+          throw new BadEndpointError(
+            description,
+            `extraCertChain=${chain}`,
+            "the chain file does not contain any certificate in PEM format",
+          );
+        cert = Buffer.concat([cert, Buffer.from("\n"), chainPem]);
+      }
       const tlsOptions: TlsOptions = { key, cert };
       const dh = v.get("dhParameters");
       if (dh) tlsOptions.dhparam = readFile(description, "dhParameters", dh);
@@ -347,6 +362,13 @@ export function clientFromString(
       return new TCPClientEndpoint(reactor, host, port, options);
     }
     case "unix": {
+      // One positional argument, the path (Twisted binds no other positionally).
+      if (parsed.args.length > 1)
+        throw new BadEndpointError(
+          description,
+          parsed.args[1] as string,
+          "too many positional arguments for unix (expected PATH; use timeout=, lockfile=)",
+        );
       const v = bind(
         description,
         type,
@@ -356,6 +378,9 @@ export function clientFromString(
         { checkPID: "lockfile" },
       );
       const path = required(description, type, v, "path");
+      const lockfile = v.get("lockfile");
+      if (lockfile !== undefined && lockfile !== "0" && lockfile !== "1")
+        throw new BadEndpointError(description, `lockfile=${lockfile}`, "lockfile must be 0 or 1");
       const timeout = v.get("timeout");
       return new UNIXClientEndpoint(
         reactor,
@@ -387,7 +412,7 @@ export function clientFromString(
           certKey: "certificate",
         },
       );
-      const host = required(description, type, v, "host");
+      const host = asciiHost(description, required(description, type, v, "host"));
       const port = intArg(description, "port", required(description, type, v, "port"), 1, 65_535);
       const tlsOptions: ConnectionOptions = {};
       const certificate = v.get("certificate");
@@ -401,7 +426,12 @@ export function clientFromString(
       const caDir = v.get("caCertsDir");
       if (caDir) ca.push(...readPemDir(description, "caCertsDir", caDir));
       if (ca.length > 0) tlsOptions.ca = ca;
-      const servername = v.get("hostname") || (isIP(host) ? undefined : host);
+      const hostname = v.get("hostname");
+      const servername = hostname
+        ? asciiHost(description, hostname)
+        : isIP(host)
+          ? undefined
+          : host;
       if (servername) tlsOptions.servername = servername;
       return new TLSClientEndpoint(
         tlsReactor,
@@ -418,6 +448,20 @@ export function clientFromString(
         "unknown client endpoint type (known: tcp, unix, ssl, tls)",
       );
   }
+}
+
+/** A non-ASCII host name in its IDNA (punycode) form, as Twisted sends it in SNI and checks it. */
+function asciiHost(description: string, host: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
+  if (/^[\x00-\x7f]*$/.test(host)) return host;
+  const ascii = domainToASCII(host);
+  if (ascii === "")
+    throw new BadEndpointError(
+      description,
+      host,
+      "host is not a valid internationalized domain name",
+    );
+  return ascii;
 }
 
 function clientOptions(

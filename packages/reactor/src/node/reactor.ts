@@ -88,6 +88,18 @@ export class Reactor
   #pool: ThreadPool | null = null;
   #queuedJobs: QueuedJob[] = [];
   #jobsInFlight = 0;
+  /** A stop() waits for the end of the current (or next) timer pass to start this shutdown. */
+  #shutDownFn: (() => void) | null = null;
+  /** A timer pass is running (stop() from a delayed call shuts down right after the pass). */
+  #inPass = false;
+  /**
+   * Until the next macrotask after a pass that ran calls: Promise continuations of those calls count
+   * as part of the pass (a Deferred's callbacks would have run inside it).
+   */
+  #passTail = false;
+  readonly #endTail = (): void => {
+    this.#passTail = false;
+  };
 
   constructor(options: ReactorOptions = {}) {
     super({
@@ -116,6 +128,9 @@ export class Reactor
   protected override willRun(): void {
     // Like reactor.run() blocking: keep the process alive for as long as the reactor runs.
     this.#keepAlive = setInterval(() => {}, MAX_TIMER_MS);
+    // Timed calls run while starting up (Twisted's loop iterates during a "before startup" wait):
+    // a trigger may wait on a callLater, also behind calls scheduled before run().
+    this.#arm();
   }
 
   protected override didStart(): void {
@@ -125,10 +140,34 @@ export class Reactor
     this.#arm();
   }
 
+  /**
+   * As Twisted's reactor, the shutdown begins at the end of a round of due timed calls: right after
+   * the current pass when stop() is called from a delayed call (calls that pass created wait), else
+   * after the calls due now have run. Promise continuations started by that pass run first (a
+   * Deferred's callbacks would have run inside the pass). A stop() from inside any callback thus
+   * never tears down the connection whose callback is still on the stack.
+   */
   protected override scheduleShutdown(shutDown: () => void): void {
-    // Like Twisted, the shutdown starts on a later turn: a stop() from inside a callback never tears
-    // down the connection whose callback is still on the stack.
-    setImmediate(shutDown);
+    this.#shutDownFn = shutDown;
+    if (this.#inPass) return; // #pass starts it
+    if (this.#passTail) {
+      this.#shutdownAfterContinuations();
+      return;
+    }
+    setImmediate(() => {
+      this.#runPass();
+      this.#shutdownAfterContinuations();
+    });
+  }
+
+  #shutdownAfterContinuations(): void {
+    // Every microtask queued by the pass runs before the next macrotask.
+    setImmediate(() => {
+      const shutDown = this.#shutDownFn;
+      this.#shutDownFn = null;
+      this.#arm(); // calls keep running while "before shutdown" triggers are awaited
+      shutDown?.();
+    });
   }
 
   /** Closes every connection after its pending writes; aborts those still open after the timeout. */
@@ -206,9 +245,26 @@ export class Reactor
     this.#timer = null;
     this.#immediate = null;
     this.#timerAt = Number.POSITIVE_INFINITY;
-    this.#scheduler.runDue(performance.now());
-    this.#arm();
+    // Between a stop() and the start of the shutdown no more calls run (they would not in Twisted).
+    if (this.#shutDownFn !== null) return;
+    this.#runPass();
+    if (this.#shutDownFn !== null) this.#shutdownAfterContinuations();
+    else this.#arm();
   };
+
+  #runPass(): void {
+    this.#inPass = true;
+    let ran = 0;
+    try {
+      ran = this.#scheduler.runDue(performance.now());
+    } finally {
+      this.#inPass = false;
+    }
+    if (ran > 0 && !this.#passTail) {
+      this.#passTail = true;
+      setImmediate(this.#endTail);
+    }
+  }
 
   #arm(): void {
     if (this.state === "stopped") return;

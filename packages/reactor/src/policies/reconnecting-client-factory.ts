@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../core/errors.js";
 import { ClientFactory } from "../core/factory.js";
 import type { Connector, DelayedCall, ReactorTime } from "../core/interfaces.js";
 
@@ -78,9 +79,14 @@ export class ReconnectingClientFactory extends ClientFactory {
     }
   }
 
-  /** Schedules the next attempt on `connector` (or the last one seen). */
+  /**
+   * Schedules the next attempt on `connector` (or the last one seen). Does nothing after
+   * `stopTrying()`; throws `InvalidArgumentError` (`ERR_INVALID_ARG`) when there is no connector to
+   * retry (as Twisted's `ValueError`).
+   */
   retry(connector: Connector | null = this.connector): void {
-    if (!this.continueTrying || !connector) return;
+    if (!this.continueTrying) return;
+    if (!connector) throw new InvalidArgumentError("retry(): no connector to retry.");
     this.retries += 1;
     if (this.maxRetries !== null && this.retries > this.maxRetries) return;
     this.delay = Math.min(this.delay * this.factor, this.maxDelay);

@@ -6,6 +6,11 @@ import { Scheduler } from "./scheduler.js";
 export interface ClockOptions {
   /** Virtual time at creation, in ms (default 0). */
   startMs?: number;
+  /**
+   * Called when a Promise returned by a delayed call rejects (after the call returned, so it cannot
+   * make `advance()` throw). Default: the error is appended to {@link Clock.rejections}.
+   */
+  onRejection?: (error: unknown, call: DelayedCall) => void;
 }
 
 /** Options of {@link Clock.runUntil}. */
@@ -22,8 +27,9 @@ export interface RunUntilOptions {
   idleTurns?: number;
 }
 
-// Guards against a call that re-schedules itself with delay 0 forever inside one advance().
-const MAX_PASSES_PER_ADVANCE = 100_000;
+// Guards against a call that re-schedules itself with delay 0 forever inside one advance() (Twisted's
+// Clock would loop forever).
+const MAX_CALLS_PER_ADVANCE = 1_000_000;
 
 /** Resolves after every microtask queued so far (and any they queue) has run. */
 export function settle(): Promise<void> {
@@ -37,7 +43,9 @@ export function settle(): Promise<void> {
  *
  * Differences from the real reactor, as in Twisted: a delayed call that throws makes `advance()`
  * throw (the call is consumed; later calls stay pending), and calls created with delay 0 while
- * `advance()` runs are run by that same `advance()`.
+ * `advance()` runs are run by that same `advance()`. `advance()` may be called from inside a delayed
+ * call: the nested call runs what falls due, then the outer one goes on. A Promise returned by a
+ * call that rejects is kept in {@link Clock.rejections} (never an unhandled rejection).
  *
  * @example
  * ```ts
@@ -51,10 +59,15 @@ export function settle(): Promise<void> {
 export class Clock implements ReactorTime {
   #now: number;
   readonly #scheduler: Scheduler;
+  /** Errors of rejected Promises returned by delayed calls (unless `onRejection` was given), oldest first. */
+  readonly rejections: unknown[] = [];
 
   constructor(options: ClockOptions = {}) {
     this.#now = options.startMs ?? 0;
-    this.#scheduler = new Scheduler({ now: () => this.#now });
+    this.#scheduler = new Scheduler({
+      now: () => this.#now,
+      onRejection: options.onRejection ?? ((error) => this.rejections.push(error)),
+    });
   }
 
   /** Current virtual time, ms. */
@@ -81,7 +94,7 @@ export class Clock implements ReactorTime {
 
   /** Every pending call, earliest first (ties in scheduling order). */
   getDelayedCalls(): DelayedCall[] {
-    return this.#scheduler.pending().sort((a, b) => a.getTime() - b.getTime());
+    return this.#scheduler.ordered();
   }
 
   /** Due time (ms) of the earliest pending call, or `undefined` when nothing is pending. */
@@ -215,16 +228,12 @@ export class Clock implements ReactorTime {
   }
 
   #runDue(): void {
-    let passes = 0;
-    for (;;) {
-      const next = this.#scheduler.nextTime();
-      if (next === undefined || next > this.#now) return;
-      if (++passes > MAX_PASSES_PER_ADVANCE) {
+    for (let calls = 0; this.#scheduler.runNext(this.#now); ) {
+      if (++calls >= MAX_CALLS_PER_ADVANCE) {
         throw new SimulationStalledError(
-          `advance(): calls kept scheduling new due calls for ${MAX_PASSES_PER_ADVANCE} passes (a delay-0 loop?).`,
+          `advance(): ${MAX_CALLS_PER_ADVANCE} calls fell due in one advance (a delay-0 loop?).`,
         );
       }
-      this.#scheduler.runDue(this.#now);
     }
   }
 }

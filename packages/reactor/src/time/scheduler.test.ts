@@ -275,7 +275,8 @@ describe("DelayedCall on the shared Scheduler", () => {
   });
 
   // A naive model: a list of {id, time, seq}; a pass runs, in (time, seq) order, every call due that
-  // existed when the pass started. reset/delay give the call a new seq (it is rescheduled).
+  // existed when the pass started. reset/delay keep the call's seq (its scheduling order among calls
+  // due at the same time, as Twisted's Clock keeps ties in scheduling order).
   it("fires in the same order as a sorted-list model under random schedule/cancel/reset/delay/advance", () => {
     type Op =
       | { op: "schedule"; delay: number }
@@ -350,15 +351,13 @@ describe("DelayedCall on the shared Scheduler", () => {
               const m = livePick(o.pick);
               if (!m) break;
               m.time = modelNow + o.delay;
-              m.seq = seq++;
               real[m.id]?.reset(o.delay);
               break;
             }
             case "delay": {
               const m = livePick(o.pick);
               if (!m) break;
-              m.time = Math.max(m.time + o.by, m.time + o.by); // delay() is not clamped
-              m.seq = seq++;
+              m.time = m.time + o.by; // delay() is not clamped
               real[m.id]?.delay(o.by);
               break;
             }

@@ -66,6 +66,12 @@ export interface SchedulerOptions {
   now: () => number;
   /** Called when a call throws (or rejects). Default: rethrow (Clock semantics). */
   onError?: (error: unknown, call: DelayedCall) => void;
+  /**
+   * Called when a Promise returned by a call rejects, later. Default: `onError` when given; without
+   * either, the rejection is dropped rather than rethrown (a rethrow there could only surface as an
+   * unhandled rejection of the process).
+   */
+  onRejection?: (error: unknown, call: DelayedCall) => void;
   /** Called whenever the earliest due time may have moved earlier (for a driver to re-arm its timer). */
   onEarlier?: (time: number) => void;
 }
@@ -75,7 +81,8 @@ export interface SchedulerOptions {
  * with no I/O and no Node timers inside. The real reactor drives it with a single Node timer;
  * `@lr/testing`'s Clock drives it with virtual time. Ordering rules are therefore identical:
  *
- * - calls due at the same time run in the order they were scheduled;
+ * - calls due at the same time run in the order they were scheduled (created): moving a call with
+ *   `reset()`/`delay()` keeps its place among calls due at its new time;
  * - a call scheduled while a pass is running never runs in that same pass, even with delay 0;
  * - a call that throws is reported through `onError` and the pass goes on.
  */
@@ -87,6 +94,7 @@ export class Scheduler {
   #inPass = false;
   readonly #now: () => number;
   readonly #onError: (error: unknown, call: DelayedCall) => void;
+  readonly #onRejection: (error: unknown, call: DelayedCall) => void;
   readonly #onEarlier: ((time: number) => void) | undefined;
   readonly #methods: CallMethods;
 
@@ -97,6 +105,7 @@ export class Scheduler {
       ((error) => {
         throw error;
       });
+    this.#onRejection = options.onRejection ?? options.onError ?? (() => {});
     this.#onEarlier = options.onEarlier;
     const scheduler = this;
     this.#methods = {
@@ -210,6 +219,37 @@ export class Scheduler {
     return out;
   }
 
+  /** Every pending call, earliest first; calls due at the same time in the order they were scheduled. */
+  ordered(): DelayedCall[] {
+    const out: ScheduledCall[] = [];
+    for (const c of this.#heap) if (isPending(c)) out.push(c);
+    for (const c of this.#created) if (isPending(c)) out.push(c);
+    return out.sort((a, b) => a.time - b.time || a.seq - b.seq);
+  }
+
+  /**
+   * Runs the one earliest pending call if it is due at `now` (no pass: a call it schedules, even with
+   * delay 0, can run in the next `runNext`, and `runNext` may be called from inside a call, as a
+   * nested `Clock.advance()` does). Returns whether a call ran. An error thrown by the call goes to
+   * `onError` (by default: out of `runNext`).
+   */
+  runNext(now: number = this.#now()): boolean {
+    this.#maybeCompact();
+    this.#dropCancelledTop();
+    let top = this.#heap[0];
+    if (this.#created.length > 0) {
+      // Calls created during a pass of runDue() still wait in #created; they count here too.
+      for (const c of this.#created) {
+        if (isPending(c) && (top === undefined || before(c, top))) top = c;
+      }
+    }
+    if (top === undefined || top.time > now) return false;
+    if (top.index >= 0) this.#removeAt(top.index);
+    else this.#created.splice(this.#created.indexOf(top), 1);
+    this.#invoke(top);
+    return true;
+  }
+
   /**
    * Runs one pass: every pending call due at or before `now`, in order, except calls created during
    * the pass (they wait for the next pass). Returns how many calls ran.
@@ -230,20 +270,8 @@ export class Scheduler {
         }
         if (top.time > now) break;
         this.#popTop();
-        const fn = top.fn as (...args: unknown[]) => unknown;
-        const args = top.args as unknown[];
-        // From here on the call counts as run: active() is false, cancel() throws AlreadyCalled.
-        top.fn = null;
-        top.args = null;
         ran++;
-        try {
-          const result = fn(...args);
-          if (isThenable(result)) {
-            result.then(undefined, (error: unknown) => this.#onError(error, top));
-          }
-        } catch (error) {
-          this.#onError(error, top);
-        }
+        this.#invoke(top);
       }
     } finally {
       this.#inPass = false;
@@ -260,6 +288,24 @@ export class Scheduler {
       }
     }
     return ran;
+  }
+
+  /** Runs a call taken out of the heap; from here on it counts as run (active() false, cancel() throws AlreadyCalled). */
+  #invoke(call: ScheduledCall): void {
+    const fn = call.fn as (...args: unknown[]) => unknown;
+    const args = call.args as unknown[];
+    call.fn = null;
+    call.args = null;
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      this.#onError(error, call);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(undefined, (error: unknown) => this.#onRejection(error, call));
+    }
   }
 
   /** Cancels every pending call. Returns how many were cancelled. */
@@ -286,7 +332,7 @@ export class Scheduler {
   #move(call: ScheduledCall, time: number): void {
     const earlier = time < call.time;
     call.time = time;
-    call.seq = this.#seq++;
+    // seq is kept: among calls due at the same time, a moved call keeps its scheduling order.
     if (call.index < 0) return; // still in the created-during-pass list
     if (earlier) {
       this.#siftUp(call.index);
@@ -340,6 +386,19 @@ export class Scheduler {
     call.index = heap.length;
     heap.push(call);
     this.#siftUp(call.index);
+  }
+
+  /** Takes the call at heap index `i` out of the heap. */
+  #removeAt(i: number): void {
+    const heap = this.#heap;
+    const call = heap[i] as ScheduledCall;
+    const last = heap.pop() as ScheduledCall;
+    call.index = -1;
+    if (last === call) return;
+    heap[i] = last;
+    last.index = i;
+    this.#siftUp(i);
+    this.#siftDown(last.index);
   }
 
   #popTop(): void {
