@@ -85,7 +85,10 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryL
   }
 
   protected hold(data: Uint8Array): void {
-    this.#syncDecoder().append(data);
+    // Settings are applied by the next delivery, never here: a hold from inside a handler
+    // (setLineMode(extra), a re-entrant dataReceived) must not change the decoder under the scan
+    // that is running (the handler's return value tells it to stop and apply them).
+    (this.#decoder ?? this.#syncDecoder()).append(data);
   }
 
   protected deliver(data: Uint8Array, _resumed: boolean): boolean {
@@ -131,6 +134,7 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryL
           );
         },
         (overflow) => this.collect(this.lineLengthExceeded(overflow.data)),
+        true,
       );
       decoder = created;
       this.#decoder = decoder;

@@ -344,28 +344,6 @@ function exceededRule(
   };
 }
 
-/** "line.early-overflow": LineReceiver rejects an unterminated line as soon as it is certainly too long, so it passes less. */
-const earlyOverflow = exceededRule("line.early-overflow", "line", (t, l) => t.startsWith(l));
-
-/**
- * "line.early-overflow", the other half: lr already rejected the unterminated line the input ended
- * with (and its default closed the connection), where Twisted still waits for MAX_LENGTH +
- * len(delimiter) bytes. Applies when lr's trace is Twisted's plus that one last `exceeded`.
- */
-const earlyOverflowAtEnd: SideRule<LineProgram> = {
-  id: "line.early-overflow",
-  rewrite(program, twisted, lr) {
-    if (program.cls !== "line") return null;
-    const n = lr.events.length;
-    const ex = lr.events[n - 2];
-    const end = lr.events[n - 1];
-    const tEnd = twisted.events[twisted.events.length - 1];
-    if (ex?.[0] !== "exceeded" || end?.[0] !== "end" || tEnd?.[0] !== "end") return null;
-    if (twisted.events.some((e) => e[0] === "exceeded")) return null;
-    const lrWithout = [...lr.events.slice(0, n - 2), [end[0], end[1], tEnd[2]]];
-    return { twisted: twisted.events, lr: lrWithout };
-  },
-};
 /** "lineonly.overflow-data": LineOnlyReceiver passes the line, the delimiter and the rest held, where Twisted passes the line. */
 const lineOnlyOverflow = exceededRule("lineonly.overflow-data", "lineonly", (t, l) =>
   l.startsWith(t),
@@ -382,7 +360,7 @@ const lineSubject = (
   pySubject: "lines",
   arbitrary,
   runLr: runLines,
-  rules: [earlyOverflow, earlyOverflowAtEnd, lineOnlyOverflow],
+  rules: [lineOnlyOverflow],
 });
 
 export const lineTextSubject = lineSubject(
