@@ -160,52 +160,71 @@ def held_length(buffer, delimiter):
     return len(buffer)
 
 
-class ExactMaxLineOnly(basic.LineOnlyReceiver):
-    """LineOnlyReceiver with lr's rule "lineonly.exact-max": a held partial line is too long only
-    when it is longer than MAX_LENGTH without a trailing piece of the delimiter."""
+def lineonly_with_rules(exact, overflow):
+    """LineOnlyReceiver patched to lr's rules (lineproto's section of the differences page):
+    "lineonly.exact-max", a held partial line is too long only when it is longer than MAX_LENGTH
+    without a trailing piece of the delimiter; "lineonly.overflow-data", lineLengthExceeded gets the
+    over-long line, the delimiter and everything after it (the other lines of the read and the held
+    partial line), as LineReceiver's, and everything held is forgotten."""
 
-    def dataReceived(self, data):
-        pieces = (self._buffer + data).split(self.delimiter)
-        self._buffer = pieces.pop()
-        for line in pieces:
-            if self.transport.disconnecting:
-                return None
-            if len(line) > self.MAX_LENGTH:
-                return self.lineLengthExceeded(line)
-            self.lineReceived(line)
-        if held_length(self._buffer, self.delimiter) > self.MAX_LENGTH:
-            return self.lineLengthExceeded(self._buffer)
-        return None
+    class L(basic.LineOnlyReceiver):
+        def dataReceived(self, data):
+            lines = (self._buffer + data).split(self.delimiter)
+            self._buffer = lines.pop(-1)
+            for i, line in enumerate(lines):
+                if self.transport.disconnecting:
+                    return None
+                if len(line) > self.MAX_LENGTH:
+                    if not overflow:
+                        return self.lineLengthExceeded(line)
+                    rest = self.delimiter.join(lines[i + 1 :] + [self._buffer])
+                    self._buffer = b""
+                    return self.lineLengthExceeded(line + self.delimiter + rest)
+                self.lineReceived(line)
+            held = held_length(self._buffer, self.delimiter) if exact else len(self._buffer)
+            if held > self.MAX_LENGTH:
+                data, self._buffer = self._buffer, (b"" if overflow else self._buffer)
+                return self.lineLengthExceeded(data)
+            return None
+
+    return L
 
 
 REENTRANT = ("lineonly", "int8", "int16", "int32")
 
 
+LINEONLY_RULES = ("lineonly.exact-max", "lineonly.overflow-data")
+
+
 @subject("lines")
 def lines_subject(program):
-    plain = run_lines(program, False, False, False)
-    reentrant = program["cls"] in REENTRANT
-    exact = program["cls"] == "lineonly"
-    ruled = run_lines(program, True, reentrant, exact)
+    """The run on Twisted patched to every lr rule of the class; a rule is reported as applied when
+    the run without that one rule differs from it."""
+    cls = program["cls"]
+    rules = ["closing"]
+    if cls in REENTRANT:
+        rules.append("frames.reentrant")
+    if cls == "lineonly":
+        rules.extend(LINEONLY_RULES)
+    plain = run_lines(program, set())
+    ruled = run_lines(program, set(rules))
     if plain == ruled:
         return {"events": plain}
-    applied = []
-    if run_lines(program, False, reentrant, exact) != ruled:
-        applied.append("closing")
-    if reentrant and run_lines(program, True, False, exact) != ruled:
-        applied.append("frames.reentrant")
-    if exact and run_lines(program, True, reentrant, False) != ruled:
-        applied.append("lineonly.exact-max")
+    applied = [r for r in rules if run_lines(program, set(rules) - {r}) != ruled]
     return {"events": ruled, "deviations": applied or ["closing"]}
 
 
-def run_lines(program, closing, reentrant, exact=False):
+def run_lines(program, rules):
     events = []
     cls = program["cls"]
     text = program.get("text", False)
-    if cls in ("line", "lineonly"):
-        base = ExactMaxLineOnly if exact else BASES[cls]
+    closing = "closing" in rules
+    reentrant = "frames.reentrant" in rules
+    if cls == "lineonly" and rules & set(LINEONLY_RULES):
+        base = lineonly_with_rules("lineonly.exact-max" in rules, "lineonly.overflow-data" in rules)
         P = make_line_class(base, text, program, events)
+    elif cls in ("line", "lineonly"):
+        P = make_line_class(BASES[cls], text, program, events)
     else:
         P = make_string_class(BASES[cls], program, events)
     if closing or reentrant:

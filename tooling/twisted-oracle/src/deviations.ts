@@ -104,14 +104,6 @@ export const RULES: ReadonlyMap<string, DeviationRule> = new Map<string, Deviati
     },
   ],
   [
-    "line.early-overflow",
-    {
-      subject: "lines",
-      summary:
-        "LineReceiver rejects an unterminated line as soon as it is certainly too long (lineproto's section)",
-    },
-  ],
-  [
     "lineonly.overflow-data",
     {
       subject: "lines",

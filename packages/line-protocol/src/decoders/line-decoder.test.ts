@@ -89,6 +89,25 @@ describe("LineDecoder: Twisted's edge cases", () => {
     expect(seen).toEqual([10]);
   });
 
+  it("judges a held partial line again on an empty chunk after maxLength was lowered", () => {
+    const seen: [number, string][] = [];
+    const d = new LineDecoder({ onOverflow: (o) => seen.push([o.length, text(o.data)]) });
+    d.pushText(bytesOf("abcdef\r"));
+    d.maxLength = 4;
+    expect(d.pushText(new Uint8Array(0))).toEqual([]);
+    expect(seen).toEqual([[6, "abcdef\r"]]);
+    expect(d.bufferedLength).toBe(0);
+  });
+
+  it("drop: an over-long line whose delimiter was split keeps its piece of the delimiter in data", () => {
+    const seen: string[] = [];
+    const d = new LineDecoder({ onOverflow: (o) => seen.push(text(o.data)) });
+    d.pushText(bytesOf("abcdef\r"));
+    d.maxLength = 3;
+    expect(d.pushText(bytesOf("\nrest"))).toEqual([]);
+    expect(seen).toEqual(["abcdef\r\nrest"]);
+  });
+
   it("throws LineTooLongError without onOverflow, and starts fresh afterwards (drop)", () => {
     const d = new LineDecoder({ maxLength: 4 });
     const err = (() => {

@@ -262,7 +262,11 @@ export class LineDecoder extends ChunkDecoder implements Decoder<Uint8Array> {
     const shortLines = this.longLinesKnown ? false : undefined;
     this.longLinesKnown = false;
     const end = chunk.length;
-    if (end === 0) return -1;
+    if (end === 0) {
+      // An empty read still judges a held partial line: maxLength may have been lowered since.
+      if (this.acc.length !== 0 && !this.discarding) this.checkPartial();
+      return -1;
+    }
     let pos = 0;
     if (this.discarding) {
       pos = this.skipDiscarded(chunk);
@@ -303,6 +307,7 @@ export class LineDecoder extends ChunkDecoder implements Decoder<Uint8Array> {
     let a = 0; // offset in `s` where the next line starts
     // The driver keeps chunk[curPos..] if a callback throws: curPos is set before each callback.
     if (acc.length !== 0) {
+      const heldLen = acc.length; // with a piece of the delimiter when it was split (k > 0)
       const k = this.splitMatch(chunk, pos);
       let lineLen: number;
       let head = 0; // bytes of this chunk belonging to the pending line
@@ -324,8 +329,9 @@ export class LineDecoder extends ChunkDecoder implements Decoder<Uint8Array> {
       }
       if (lineLen > this.maxLength) {
         if (this.overflow === "drop") {
+          // Every byte held (the line and the piece of the delimiter it ended with), then the chunk.
           const data = concatBytes([
-            acc.bytes.subarray(0, acc.length),
+            acc.bytes.subarray(0, heldLen),
             chunk.subarray(pos),
             this.tail ?? EMPTY,
             ...this.held,
@@ -439,12 +445,26 @@ export class LineDecoder extends ChunkDecoder implements Decoder<Uint8Array> {
 
   /** Adds `chunk[from..]` (no complete delimiter in it) to the partial line and checks its length. */
   private appendPartial(chunk: Uint8Array, from: number): void {
+    this.acc.append(chunk, from);
+    this.checkPartial();
+  }
+
+  /**
+   * Whether a held unterminated line is too long: `held` bytes, of which the last `suffix` are a
+   * proper prefix of the delimiter (they may still be completed by the next chunk). The default
+   * does not count that piece, so a line of exactly `maxLength` is accepted whatever the chunking
+   * (even with CR and LF apart) and a longer one is rejected as soon as it is certain.
+   */
+  protected partialTooLong(held: number, suffix: number): boolean {
+    return held - suffix > this.maxLength;
+  }
+
+  /** Reports the held partial line if {@link LineDecoder.partialTooLong} says it is too long. */
+  private checkPartial(): void {
     const acc = this.acc;
-    acc.append(chunk, from);
-    // A trailing piece of the delimiter may still be completed by the next chunk: don't count it, so
-    // a line of exactly maxLength is accepted whatever the chunking (even with CR and LF apart).
-    const content = acc.length - this.partialDelimiterSuffix();
-    if (content <= this.maxLength) return;
+    const suffix = this.partialDelimiterSuffix();
+    if (!this.partialTooLong(acc.length, suffix)) return;
+    const content = acc.length - suffix;
     let data = acc.copy();
     if (this.overflow === "drop") {
       // Everything after it is part of the same unterminated line or follows it: the rest of the

@@ -47,6 +47,16 @@ describe("LineOnlyReceiver", () => {
     expect(tb.disconnecting).toBe(true);
   });
 
+  it("judges a held line again on an empty read after MAX_LENGTH was lowered (as Twisted 22.4)", () => {
+    const [p, t] = connect(new Lines());
+    p.MAX_LENGTH = 10;
+    feed(p, "xxxxxx");
+    p.MAX_LENGTH = 4;
+    feed(p, "");
+    expect(p.exceeded).toEqual(["xxxxxx"]);
+    expect(t.disconnecting).toBe(true);
+  });
+
   it("delivers nothing after the transport starts disconnecting", () => {
     const [p] = connect(new Lines());
     feed(p, "a\r\nquit\r\nb\r\n", "c\r\n");

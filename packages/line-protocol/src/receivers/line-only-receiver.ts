@@ -48,7 +48,9 @@ abstract class LineOnlyReceiverBase<L extends string | Uint8Array> extends Deliv
   }
 
   protected hold(data: Uint8Array): void {
-    this.#syncDecoder(true).append(data);
+    // Settings are applied by the next delivery, never here (a re-entrant dataReceived must not
+    // change the decoder under the scan that is running).
+    (this.#decoder ?? this.#syncDecoder(true)).append(data);
   }
 
   protected deliver(data: Uint8Array, resumed: boolean): boolean {

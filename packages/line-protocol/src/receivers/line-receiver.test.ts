@@ -58,7 +58,8 @@ function lineReceiverSuite(window: number) {
         [["exceeded", "123456789\r\nnext\r\n"]],
         8,
       ],
-      ["MAX+1 split from its delimiter", ["123456789", "\r\n"], [["exceeded", "123456789"]], 8],
+      // Twisted waits for MAX_LENGTH + len(delimiter) bytes before judging an unterminated line.
+      ["MAX+1 split from its delimiter", ["123456789", "\r\n"], [["exceeded", "123456789\r\n"]], 8],
       [
         "a good line then a long one",
         ["12345678\r\n123456789\r\nz\r\n"],
@@ -341,3 +342,75 @@ function lineReceiverSuite(window: number) {
 
 lineReceiverSuite(32 * 1024);
 lineReceiverSuite(3);
+
+// Divergences the Twisted oracle (tooling/twisted-oracle) found; each expected value is what
+// Twisted 22.4's LineReceiver gives for the same calls.
+describe("LineReceiver, as Twisted 22.4 (found by the oracle)", () => {
+  it("judges a held unterminated line again on an empty read after MAX_LENGTH was lowered", () => {
+    const [p, t] = connect(new Recorder());
+    p.MAX_LENGTH = 10;
+    feed(p, "xxxxxxxx");
+    p.MAX_LENGTH = 4;
+    feed(p, "");
+    expect(p.events).toEqual([["exceeded", "xxxxxxxx"]]);
+    expect(t.disconnecting).toBe(true);
+  });
+
+  it("waits for MAX_LENGTH + len(delimiter) bytes before rejecting an unterminated line", () => {
+    const [raw] = connect(new Recorder());
+    raw.MAX_LENGTH = 8;
+    feed(raw, "123456789");
+    raw.setRawMode();
+    feed(raw, "x");
+    expect(raw.events).toEqual([["raw", "123456789x"]]);
+    const [raised, t] = connect(new Recorder());
+    raised.MAX_LENGTH = 8;
+    feed(raised, "123456789");
+    raised.MAX_LENGTH = 9;
+    feed(raised, "\r\n");
+    expect(raised.events).toEqual([["line", "123456789"]]);
+    expect(t.disconnecting).toBe(false);
+  });
+
+  it("a delimiter changed with setLineMode(extra) inside lineReceived splits the rest of the read", () => {
+    const [p] = connect(new Recorder());
+    p.MAX_LENGTH = 100;
+    p.onLine = (line) => {
+      if (line !== "a") return;
+      p.delimiter = "|";
+      p.setLineMode("e|f");
+    };
+    feed(p, "a\r\nb|c|d\r\n");
+    expect(p.events).toEqual([
+      ["line", "a"],
+      ["line", "b"],
+      ["line", "c"],
+      ["line", "d\r\ne"],
+    ]);
+    expect(text(p.clearLineBuffer())).toBe("f");
+  });
+
+  it("a MAX_LENGTH lowered with setLineMode(extra) inside lineReceived applies to the next line", () => {
+    const [p] = connect(new Recorder());
+    p.MAX_LENGTH = 100;
+    p.onLine = (line) => {
+      if (line !== "a") return;
+      p.MAX_LENGTH = 1;
+      p.setLineMode("x");
+    };
+    feed(p, "a\r\nbb\r\nc\r\n");
+    expect(p.events).toEqual([
+      ["line", "a"],
+      ["exceeded", "bb\r\nc\r\nx"],
+    ]);
+  });
+
+  it("passes the whole held line to lineLengthExceeded when its delimiter was split across reads", () => {
+    const [p] = connect(new Recorder());
+    p.MAX_LENGTH = 10;
+    feed(p, "abcdef\r");
+    p.MAX_LENGTH = 3;
+    feed(p, "\nrest");
+    expect(p.events).toEqual([["exceeded", "abcdef\r\nrest"]]);
+  });
+});

@@ -85,7 +85,10 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryL
   }
 
   protected hold(data: Uint8Array): void {
-    this.#syncDecoder().append(data);
+    // Settings are applied by the next delivery, never here: a hold from inside a handler
+    // (setLineMode(extra), a re-entrant dataReceived) must not change the decoder under the scan
+    // that is running (the handler's return value tells it to stop and apply them).
+    (this.#decoder ?? this.#syncDecoder()).append(data);
   }
 
   protected deliver(data: Uint8Array, _resumed: boolean): boolean {
@@ -134,6 +137,7 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryL
           publishLineTooLong(this, overflow);
           this.collect(this.lineLengthExceeded(overflow.data));
         },
+        true,
       );
       decoder = created;
       this.#decoder = decoder;
@@ -148,7 +152,8 @@ abstract class LineReceiverBase<L extends string | Uint8Array> extends DeliveryL
  *
  * - `MAX_LENGTH` (16384 bytes, delimiter excluded): a longer line calls `lineLengthExceeded(bytes)`,
  *   whose default closes the connection. A line of exactly `MAX_LENGTH` is accepted whatever the chunking.
- *   Unlike Twisted, an unterminated line is rejected as soon as it is certainly too long.
+ *   As in Twisted, an unterminated line is rejected once `MAX_LENGTH` plus the delimiter's length
+ *   bytes of it are held, judged at every read (also an empty one, e.g. after `MAX_LENGTH` was lowered).
  * - `setRawMode()` / `setLineMode(extra)`: switching inside `lineReceived` hands the rest of the buffer
  *   to `rawDataReceived` in the same call; `extra` passed to `setLineMode` is decoded as lines.
  * - `pauseProducing()` stops delivery mid-buffer; `resumeProducing()` delivers the backlog.

@@ -26,11 +26,5 @@ export const SUBJECTS: readonly Subject<never>[] = [
   eventsSubject as Subject<never>,
 ];
 
-/**
- * The subjects `pnpm test` checks. LineReceiver and LineOnlyReceiver still show divergences no
- * documented rule explains (listed in the oracle's report); until they are fixed or documented,
- * `pnpm oracle --subject line-text` (and line-bytes, lineonly) runs them.
- */
-export const CHECKED_SUBJECTS: readonly Subject<never>[] = SUBJECTS.filter(
-  (s) => !["line-text", "line-bytes", "lineonly"].includes(s.name),
-);
+/** The subjects `pnpm test` checks: every subject. */
+export const CHECKED_SUBJECTS: readonly Subject<never>[] = SUBJECTS;

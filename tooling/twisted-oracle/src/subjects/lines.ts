@@ -13,7 +13,7 @@ import {
 } from "@lr/line-protocol";
 import { StringTransport } from "@lr/testing";
 import * as fc from "fast-check";
-import type { SideRule, Subject, Trace, TraceEvent } from "../subject.js";
+import type { Subject, Trace, TraceEvent } from "../subject.js";
 
 /** A reaction. Strings are bytes written as latin-1 (one char per byte). */
 export type LineAction =
@@ -319,58 +319,6 @@ export function runLines(program: LineProgram): Trace {
   return { events };
 }
 
-/**
- * Rewrites the one `exceeded` event the two traces have at the same place when `accept(twisted, lr)`
- * holds for their data: the rule then explains the difference of what lineLengthExceeded was given.
- */
-function exceededRule(
-  id: string,
-  cls: LineProgram["cls"],
-  accept: (twisted: string, lr: string) => boolean,
-): SideRule<LineProgram> {
-  return {
-    id,
-    rewrite(program, twisted, lr) {
-      if (program.cls !== cls) return null;
-      const i = twisted.events.findIndex((e) => e[0] === "exceeded");
-      const l = lr.events[i];
-      const t = twisted.events[i];
-      if (i < 0 || t === undefined || l?.[0] !== "exceeded") return null;
-      if (!accept(String(t[1]), String(l[1])) || t[1] === l[1]) return null;
-      const events = [...twisted.events];
-      events[i] = l;
-      return { twisted: events, lr: lr.events };
-    },
-  };
-}
-
-/** "line.early-overflow": LineReceiver rejects an unterminated line as soon as it is certainly too long, so it passes less. */
-const earlyOverflow = exceededRule("line.early-overflow", "line", (t, l) => t.startsWith(l));
-
-/**
- * "line.early-overflow", the other half: lr already rejected the unterminated line the input ended
- * with (and its default closed the connection), where Twisted still waits for MAX_LENGTH +
- * len(delimiter) bytes. Applies when lr's trace is Twisted's plus that one last `exceeded`.
- */
-const earlyOverflowAtEnd: SideRule<LineProgram> = {
-  id: "line.early-overflow",
-  rewrite(program, twisted, lr) {
-    if (program.cls !== "line") return null;
-    const n = lr.events.length;
-    const ex = lr.events[n - 2];
-    const end = lr.events[n - 1];
-    const tEnd = twisted.events[twisted.events.length - 1];
-    if (ex?.[0] !== "exceeded" || end?.[0] !== "end" || tEnd?.[0] !== "end") return null;
-    if (twisted.events.some((e) => e[0] === "exceeded")) return null;
-    const lrWithout = [...lr.events.slice(0, n - 2), [end[0], end[1], tEnd[2]]];
-    return { twisted: twisted.events, lr: lrWithout };
-  },
-};
-/** "lineonly.overflow-data": LineOnlyReceiver passes the line, the delimiter and the rest held, where Twisted passes the line. */
-const lineOnlyOverflow = exceededRule("lineonly.overflow-data", "lineonly", (t, l) =>
-  l.startsWith(t),
-);
-
 const lineSubject = (
   name: string,
   title: string,
@@ -382,7 +330,6 @@ const lineSubject = (
   pySubject: "lines",
   arbitrary,
   runLr: runLines,
-  rules: [earlyOverflow, earlyOverflowAtEnd, lineOnlyOverflow],
 });
 
 export const lineTextSubject = lineSubject(
