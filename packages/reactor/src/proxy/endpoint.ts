@@ -1,4 +1,5 @@
-import type { FactoryLike, ListeningPort } from "../core/interfaces.js";
+import type { Address } from "../core/address.js";
+import type { FactoryLike, ListeningPort, StreamServerEndpoint } from "../core/interfaces.js";
 import { HAProxyWrappingFactory, type ProxyProtocolOptions } from "./wrapper.js";
 
 /**
@@ -12,23 +13,20 @@ import { HAProxyWrappingFactory, type ProxyProtocolOptions } from "./wrapper.js"
  * await endpoint.listen(Factory.forProtocol(Echo));
  * ```
  */
-export class HAProxyServerEndpoint {
+export class HAProxyServerEndpoint<A extends Address = Address> implements StreamServerEndpoint<A> {
   /** The endpoint that does the listening. */
-  readonly wrappedEndpoint: { listen(factory: FactoryLike): Promise<ListeningPort> };
+  readonly wrappedEndpoint: StreamServerEndpoint<A>;
   /** Options given to each {@link HAProxyWrappingFactory}. */
   readonly options: ProxyProtocolOptions;
 
   /** Wraps `wrappedEndpoint`; `options` go to every {@link HAProxyWrappingFactory} it makes. */
-  constructor(
-    wrappedEndpoint: { listen(factory: FactoryLike): Promise<ListeningPort> },
-    options: ProxyProtocolOptions,
-  ) {
+  constructor(wrappedEndpoint: StreamServerEndpoint<A>, options: ProxyProtocolOptions) {
     this.wrappedEndpoint = wrappedEndpoint;
     this.options = options;
   }
 
   /** Listens with the wrapped endpoint; resolves or rejects as it does. */
-  listen(factory: FactoryLike): Promise<ListeningPort> {
+  listen(factory: FactoryLike): Promise<ListeningPort<A>> {
     return this.wrappedEndpoint.listen(new HAProxyWrappingFactory(factory, this.options));
   }
 }
