@@ -11,5 +11,6 @@ export default program({
     "servers/readline": "src/servers/readline.ts",
     "servers/discard": "src/servers/discard.ts",
     "servers/lr-reactor": "src/servers/lr-reactor.ts",
+    "haproxy-bench": "src/haproxy/bench.ts",
   },
 });

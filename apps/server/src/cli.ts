@@ -40,6 +40,8 @@ export interface ServerOptions {
   readonly maxConnectionsPerPeer: number;
   /** Seconds the whole stop may take after the first signal; then pending output is dropped, exit 1. */
   readonly shutdownTimeout: number;
+  /** Every connection starts with a PROXY protocol v1/v2 header (behind HAProxy and the like); off when absent. */
+  readonly proxyProtocol?: boolean;
 }
 
 /** What the command line asks for. */
@@ -97,6 +99,10 @@ Options:
                         deaths within 60 s stop the server (default ${SERVER_DEFAULTS.workers})
   --greet TEXT          send TEXT as a line to every client when it connects
                         (default: send nothing, as the seed)
+  --proxy-protocol      every connection starts with a PROXY protocol v1 or v2
+                        header (HAProxy send-proxy/send-proxy-v2): the client's
+                        address is reported as peer, the balancer's as via;
+                        a connection without a valid header is dropped (default off)
   --help                show this help and exit
   --version             print the version and exit
 
@@ -143,6 +149,7 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
         quiet: { type: "boolean" },
         workers: { type: "string" },
         greet: { type: "string" },
+        "proxy-protocol": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -192,6 +199,7 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
         1_000_000,
       ),
       shutdownTimeout,
+      ...(values["proxy-protocol"] === true ? { proxyProtocol: true } : {}),
     },
   };
 }

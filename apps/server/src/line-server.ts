@@ -7,6 +7,7 @@ import type { Address, ProtocolLike, ReactorTime } from "@lr/reactor";
 import { formatAddress, IdleTimeout, LrError, ServerFactory } from "@lr/reactor";
 import type { Delimiter } from "./cli.js";
 import type { LineRecord, ServerOutput, ServerTotals } from "./output.js";
+import { balancerOf } from "./proxy.js";
 
 /** Options of a {@link LineServerFactory}. */
 export interface LineServerOptions {
@@ -206,6 +207,11 @@ abstract class ServerReceiver extends BytesLineReceiver {
   #depth = 0;
   /** Why the server closed the connection itself, if it did. */
   protected cause: CloseCause | null = null;
+  /**
+   * `--proxy-protocol`: the balancer's own connection (a health check). It is served (greeting,
+   * timeouts) but neither reported nor counted: no connection, line or lost event.
+   */
+  protected healthCheck = false;
 
   constructor(server: LineServerFactory) {
     super();
@@ -227,6 +233,12 @@ abstract class ServerReceiver extends BytesLineReceiver {
   protected abstract longLine(chunks: Uint8Array[]): void;
   /** Whether a long line's chunks are kept (to print them) or only counted. */
   protected abstract get keepsLongLines(): boolean;
+
+  /** Marks a health check (see {@link ServerReceiver.healthCheck}) and takes it off the count. */
+  protected takeHealthCheck(): void {
+    this.healthCheck = true;
+    this.factory.connections--;
+  }
 
   override connectionMade(): void {
     const greet = this.factory.options.greet;
@@ -355,9 +367,15 @@ export class LineServer extends ServerReceiver {
 
   override connectionMade(): void {
     const server = this.factory;
+    const balancer = balancerOf(this.transport); // --proxy-protocol
+    if (balancer?.check) {
+      this.takeHealthCheck();
+      super.connectionMade();
+      return;
+    }
     server.live.add(this);
     const peer = this.transport ? formatAddress(this.transport.getPeer()) : "unknown";
-    server.output.connection(this.id, peer);
+    server.output.connection(this.id, peer, balancer?.via);
     server.output.flush();
     super.connectionMade();
     if (server.held) this.holdForOutput();
@@ -368,11 +386,13 @@ export class LineServer extends ServerReceiver {
   }
 
   protected line(line: Uint8Array): void {
+    if (this.healthCheck) return;
     this.factory.lines++;
     this.factory.output.line(this.id, line);
   }
 
   protected longLine(chunks: Uint8Array[]): void {
+    if (this.healthCheck) return;
     this.factory.lines++;
     // Nothing more from this connection until its line is printed; the rest waits in the decoder.
     this.#printing = true;
@@ -403,6 +423,7 @@ export class LineServer extends ServerReceiver {
     const server = this.factory;
     server.live.delete(this);
     super.connectionLost(reason);
+    if (this.healthCheck) return;
     const cause = this.cause;
     const [text, code] =
       cause === null ? describeReason(reason) : describeCause(cause, server.options);
@@ -420,12 +441,17 @@ export class QuietLineServer extends ServerReceiver {
     return false;
   }
 
+  override connectionMade(): void {
+    if (balancerOf(this.transport)?.check) this.takeHealthCheck(); // --proxy-protocol
+    super.connectionMade();
+  }
+
   protected line(_line: Uint8Array): void {
-    this.factory.lines++;
+    if (!this.healthCheck) this.factory.lines++;
   }
 
   protected longLine(_chunks: Uint8Array[]): void {
-    this.factory.lines++;
+    if (!this.healthCheck) this.factory.lines++;
   }
 }
 

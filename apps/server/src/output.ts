@@ -50,8 +50,11 @@ export interface LineRecord {
 export interface ServerOutput {
   /** The port is bound; `host`/`port` are the real address (also for `--port 0`). */
   listening(host: string, port: number): void;
-  /** Connection `id` from `peer` (`ip:port`) was accepted. */
-  connection(id: number, peer: string): void;
+  /**
+   * Connection `id` from `peer` (`ip:port`) was accepted; `via` is the balancer it came through
+   * (`--proxy-protocol`: `peer` is then the client named by the PROXY header).
+   */
+  connection(id: number, peer: string, via?: string): void;
   /** Connection `id` delivered a complete line (bytes as received, or text). */
   line(id: number, data: Uint8Array | string): void;
   /** Connection `id` closed; `reason` is one line, `code` the error's stable code. */
@@ -123,8 +126,13 @@ class TextOutput extends BufferedOutput implements ServerOutput {
     this.buffer += `listening on ${formatHostPort(host, port)}\n`;
   }
 
-  connection(): void {
-    if (!this.quiet) this.buffer += "server received a connection!\n";
+  connection(_id: number, peer: string, via?: string): void {
+    if (this.quiet) return;
+    // A UNIX path from a PROXY header is the peer's bytes: printed safely like line data.
+    this.buffer +=
+      via === undefined
+        ? "server received a connection!\n"
+        : `server received a connection! peer=${escapeString(peer)} via=${escapeString(via)}\n`;
   }
 
   line(_id: number, data: Uint8Array | string): void {
@@ -170,9 +178,10 @@ class JsonOutput extends BufferedOutput implements ServerOutput {
     this.buffer += `{"event":"listening","host":${JSON.stringify(host)},"port":${port}${this.tail}`;
   }
 
-  connection(id: number, peer: string): void {
+  connection(id: number, peer: string, via?: string): void {
     if (!this.quiet) {
-      this.buffer += `{"event":"connection","id":${id},"peer":${JSON.stringify(peer)}${this.tail}`;
+      const through = via === undefined ? "" : `,"via":${JSON.stringify(via)}`;
+      this.buffer += `{"event":"connection","id":${id},"peer":${JSON.stringify(peer)}${through}${this.tail}`;
     }
   }
 

@@ -3,6 +3,7 @@ import { LimitConnectionsFactory, ReactorNotRunning, runWithSignals } from "@lr/
 import type { ServerOptions } from "./cli.js";
 import { LineServerFactory } from "./line-server.js";
 import type { ServerOutput, ServerTotals } from "./output.js";
+import { withProxyProtocol } from "./proxy.js";
 
 /** A server set up on a reactor (listening once the reactor runs). */
 export interface StartedServer {
@@ -19,7 +20,10 @@ export type StartOptions = Pick<
   "port" | "host" | "maxLineLength" | "greet" | "quiet" | "delimiter"
 > &
   Partial<
-    Pick<ServerOptions, "idleTimeout" | "lineTimeout" | "maxConnections" | "maxConnectionsPerPeer">
+    Pick<
+      ServerOptions,
+      "idleTimeout" | "lineTimeout" | "maxConnections" | "maxConnectionsPerPeer" | "proxyProtocol"
+    >
   >;
 
 const seconds = (s: number | undefined): number | null =>
@@ -28,7 +32,8 @@ const seconds = (s: number | undefined): number | null =>
 /**
  * Registers the line server on `reactor` (it binds when the reactor runs), behind the library's
  * {@link LimitConnectionsFactory}: a connection over `--max-connections` (or the per-peer limit)
- * is accepted and closed at once, and reported to `refusals` (level `warn`).
+ * is accepted and closed at once, and reported to `refusals` (level `warn`). With `--proxy-protocol`
+ * the PROXY header is read outside the limits, so the per-peer limit counts the real client.
  *
  * @example
  * ```ts
@@ -64,7 +69,9 @@ export function startServer(
   });
   // Node's default backlog (511), not Twisted's 50: with 50, a burst of connects overflows the
   // accept queue and the kernel resets or delays (1 s SYN retry) the excess (tooling/load fault suite).
-  const port = reactor.listenTCP(options.port, limits, { host: options.host, backlog: 511 });
+  // --proxy-protocol wraps outermost: the limits (per peer) inside it see the client's address.
+  const listening = withProxyProtocol(limits, reactor, options.proxyProtocol);
+  const port = reactor.listenTCP(options.port, listening, { host: options.host, backlog: 511 });
   return { factory, limits, port };
 }
 

@@ -144,6 +144,22 @@ export {
   type TimeoutProtocolClass,
   type WithTimeoutClass,
 } from "./policies/index.js";
+// ---------------------------------------------------------------- PROXY protocol (issue 16)
+export {
+  HAProxyServerEndpoint,
+  HAProxyWrappingFactory,
+  InvalidProxyHeaderError,
+  type InvalidProxyHeaderReason,
+  isProxiedTransport,
+  PROXY_V1_MAX_LENGTH,
+  PROXY_V2_SIGNATURE,
+  type ProxiedTransport,
+  type ProxyHeader,
+  ProxyHeaderParser,
+  type ProxyHeaderParserOptions,
+  type ProxyParseResult,
+  type ProxyProtocolOptions,
+} from "./proxy/index.js";
 export {
   type CallFn,
   type DeferLaterOptions,

@@ -7,10 +7,12 @@ import type { Address, TCPAddress, UNIXAddress } from "../core/address.js";
 import { BadEndpointError } from "../core/errors.js";
 import type {
   EndpointReactor,
+  ReactorTime,
   ReactorTLS,
   StreamClientEndpoint,
   StreamServerEndpoint,
 } from "../core/interfaces.js";
+import { HAProxyServerEndpoint } from "../proxy/endpoint.js";
 import { parseEndpoint } from "./endpoint-parser.js";
 import {
   TCPClientEndpoint,
@@ -167,6 +169,9 @@ export type ServerEndpointAddress<S extends string> = S extends `unix:${string}`
  * - `ssl:PORT[:privateKey=FILE][:certKey=FILE][:interface=][:backlog=][:extraCertChain=FILE][:dhParameters=FILE][:sslmethod=]`
  *   and `tls:` (same keys, `certificate=` as an alias of `certKey`). `privateKey` defaults to
  *   `server.pem`, `certKey` to the private key file (one PEM holding both). Files are read now.
+ * - `haproxy:` followed by any server endpoint (`haproxy:tcp:9000:interface=127.0.0.1`): the same
+ *   endpoint, every connection of which starts with a PROXY protocol v1/v2 header (an
+ *   {@link HAProxyServerEndpoint}; the header timeout runs on the reactor's `callLater`).
  *
  * Throws `BadEndpointError` (`ERR_BAD_ENDPOINT`) with a one-line message naming the bad part.
  *
@@ -185,6 +190,26 @@ export function serverFromString(
 ): StreamServerEndpoint {
   const { type, args, kwargs } = parseEndpoint(description);
   switch (type) {
+    case "haproxy": {
+      // Twisted's prefix: everything after "haproxy:" is the wrapped endpoint, verbatim.
+      const inner = description.slice(type.length + 1);
+      if (!description.startsWith("haproxy:") || inner === "")
+        throw new BadEndpointError(
+          description,
+          type,
+          "haproxy: must be followed by a server endpoint, e.g. haproxy:tcp:9000",
+        );
+      const clock = reactor as EndpointReactor & Partial<ReactorTime>;
+      if (typeof clock.callLater !== "function")
+        throw new BadEndpointError(
+          description,
+          type,
+          "this reactor has no callLater (the PROXY header timeout needs one)",
+        );
+      return new HAProxyServerEndpoint(serverFromString(reactor, inner), {
+        clock: clock as EndpointReactor & ReactorTime,
+      });
+    }
     case "tcp": {
       const v = bind(description, type, args, kwargs, ["port", "interface", "backlog"]);
       const port = intArg(description, "port", required(description, type, v, "port"), 0, 65_535);
@@ -289,7 +314,7 @@ export function serverFromString(
       throw new BadEndpointError(
         description,
         type,
-        "unknown server endpoint type (known: tcp, unix, ssl, tls; types are case-sensitive)",
+        "unknown server endpoint type (known: tcp, unix, ssl, tls, haproxy; types are case-sensitive)",
       );
   }
 }
