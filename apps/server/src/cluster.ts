@@ -364,6 +364,8 @@ export class WorkerChannel {
   #unacked = 0;
   #congested = false;
   #scheduled = false;
+  /** The last text sunk was a piece of a record still being written (`partial`). */
+  #inRecord = false;
   #reportedLines = 0;
   #reportedConnections = 0;
   #counts: () => { lines: number; connections: number } = () => ({ lines: 0, connections: 0 });
@@ -390,7 +392,8 @@ export class WorkerChannel {
   readonly sink = (chunk: string | Uint8Array, partial?: boolean): void => {
     // Byte pieces are plain ASCII (see LineRecord.piece): Latin-1 reads them as they are.
     this.#text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1");
-    if (partial) this.flush(undefined, true);
+    this.#inRecord = partial === true;
+    if (partial) this.flush();
     else if (this.#text.length > this.credit / 4) this.flush();
     else this.schedule();
   };
@@ -405,8 +408,14 @@ export class WorkerChannel {
     });
   }
 
-  /** Sends pending text and counts now; `done` runs once the message is handed to the OS. */
-  flush(done?: () => void, more = false): void {
+  /**
+   * Sends pending text and counts now; `done` runs once the message is handed to the OS. While a
+   * record is still being written the message says so (`more`), whoever flushes (the sink, the
+   * end of a turn, the periodic count report): a count-only message in the middle of a record
+   * must not let the primary print another worker's output inside it.
+   */
+  flush(done?: () => void): void {
+    const more = this.#inRecord;
     const { lines, connections } = this.#counts();
     const text = this.#text;
     const dl = lines - this.#reportedLines;
