@@ -1,12 +1,4 @@
-import { readFileSync } from "node:fs";
 import { program } from "@lr/tsup-config";
-
-const version = (pkg: string): string =>
-  (
-    JSON.parse(
-      readFileSync(new URL(`../../packages/${pkg}/package.json`, import.meta.url), "utf8"),
-    ) as { version: string }
-  ).version;
 
 // main.js is the program's single entry point. job.js is not an entry for users: it is the module
 // the reactor's worker threads load (`new URL("./job.js", import.meta.url)` from main.js), so it
@@ -15,10 +7,5 @@ export default program({
   entry: { main: "src/main.ts", job: "src/job.ts" },
   shebang: true,
   // `--version` names the library versions the app was built with.
-  define: {
-    __LR_VERSIONS__: JSON.stringify({
-      "@lr/reactor": version("reactor"),
-      "@lr/line-protocol": version("line-protocol"),
-    }),
-  },
+  libraryVersions: ["@lr/reactor", "@lr/line-protocol"],
 });

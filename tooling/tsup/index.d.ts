@@ -8,6 +8,11 @@ export type ProgramOptions = Options & {
   entry: NonNullable<Options["entry"]>;
   /** Start the `main` entry with `#!/usr/bin/env node` (once, even if src/main.ts has one). */
   shebang?: boolean;
+  /**
+   * Workspace libraries (`"@lr/reactor"`...) whose versions the program may print: their
+   * package.json versions become the build-time constant `__LR_VERSIONS__`.
+   */
+  libraryVersions?: readonly string[];
 };
 
 /** A finished tsup configuration (what a `tsup.config.ts` exports). */

@@ -26,14 +26,30 @@ export function library(options) {
  * `main` starts with `#!/usr/bin/env node` exactly once (added unless src/main.ts has one).
  * @param {import("./index.d.ts").ProgramOptions} options
  */
-export function program({ shebang = false, ...options }) {
+export function program({ shebang = false, libraryVersions = [], ...options }) {
   const main = join(process.cwd(), "src", "main.ts");
+  const versions = Object.fromEntries(
+    libraryVersions.map((name) => {
+      const file = join(
+        process.cwd(),
+        "..",
+        "..",
+        "packages",
+        name.replace(/^@lr\//, ""),
+        "package.json",
+      );
+      return [name, JSON.parse(readFileSync(file, "utf8")).version];
+    }),
+  );
   const hasShebang = shebang && readFileSync(main, "utf8").startsWith("#!");
   return defineConfig({
     ...common,
     dts: false,
     splitting: false,
     ...(shebang && !hasShebang ? { banner: { js: "#!/usr/bin/env node" } } : {}),
+    ...(libraryVersions.length > 0
+      ? { define: { __LR_VERSIONS__: JSON.stringify(versions) } }
+      : {}),
     ...options,
   });
 }

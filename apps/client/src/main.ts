@@ -1,9 +1,9 @@
-import { createAppLogger, OutputStream, runMain, stderrLine } from "@lr/cli-kit";
+import { createAppLogger, OutputStream, runMain, stderrLine, versionLine } from "@lr/cli-kit";
 import { createReactor, type ReactorLike, runWithSignals } from "@lr/reactor";
+import pkg from "../package.json" with { type: "json" };
 import { CLIENT_HELP, parseClientArgs } from "./cli.js";
 import { runClient } from "./client.js";
 import { createClientOutput, wantsProgress } from "./output.js";
-import { versionLine } from "./version.js";
 
 const PROGRAM = "lr-client";
 
@@ -14,7 +14,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     return undefined;
   }
   if (command.kind === "version") {
-    process.stdout.write(`${versionLine(PROGRAM)}\n`);
+    process.stdout.write(`${versionLine(PROGRAM, pkg.version)}\n`);
     return undefined;
   }
   const options = command.options;

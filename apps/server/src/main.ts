@@ -8,13 +8,14 @@ import {
   RateLimitedLog,
   runMain,
   stderrLine,
+  versionLine,
 } from "@lr/cli-kit";
 import { createReactor, type Logger } from "@lr/reactor";
+import pkg from "../package.json" with { type: "json" };
 import { parseServerArgs, SERVER_HELP, type ServerOptions } from "./cli.js";
 import { finishWorker, runPrimary, WorkerChannel, workerReady } from "./cluster.js";
 import { createServerOutput } from "./output.js";
 import { runServer } from "./server.js";
-import { versionLine } from "./version.js";
 
 const PROGRAM = "lr-server";
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -113,7 +114,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     return undefined;
   }
   if (command.kind === "version") {
-    process.stdout.write(`${versionLine(PROGRAM)}\n`);
+    process.stdout.write(`${versionLine(PROGRAM, pkg.version)}\n`);
     return undefined;
   }
   const options = effectiveOptions(

@@ -27,3 +27,4 @@ export {
   type OutputStreamOptions,
   type WritableLike,
 } from "./stdout.js";
+export { versionLine } from "./version.js";
